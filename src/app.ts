@@ -1,0 +1,76 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { configFromEnv, resolvedSqlitePath, type AppConfig } from './config.ts';
+import { connect, migrateToLatest, type Db } from './db/index.ts';
+import { buildHttp } from './http/app.ts';
+import { advisoryLeader, entryBytes, Ledger, LedgerStore, loadSigner, Sequencer, soleLeader } from './ledger/index.ts';
+
+export interface App {
+  config: AppConfig;
+  db: Db;
+  ledger: Ledger;
+  sequencer: Sequencer;
+  http: FastifyInstance;
+  verifierKey: string;
+  /** True when this start created the signing key. */
+  keyCreated: boolean;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Wires storage, the ledger and HTTP from configuration; the same code on SQLite and PostgreSQL. */
+export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App> {
+  const config: AppConfig = { ...configFromEnv({}), ...overrides };
+  const db = connect({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: resolvedSqlitePath(config),
+    ...(config.sqliteSynchronous ? { sqliteSynchronous: config.sqliteSynchronous } : {}),
+  });
+  try {
+    await migrateToLatest(db.kysely, db.dialect);
+    const { signer, created } = loadSigner({
+      signingKey: config.signingKey,
+      signingKeyFile: config.signingKeyFile ?? path.join(config.dataDir, 'log-signing.key'),
+      origin: config.origin,
+    });
+    const store = new LedgerStore(db.kysely);
+    const leadership = db.dialect === 'postgres' ? advisoryLeader(config.databaseUrl!) : soleLeader();
+    const sequencer = new Sequencer(db.kysely, store, {
+      origin: config.origin,
+      signer,
+      leadership,
+      maxDelayMs: config.maxDelayMs,
+      genesis: config.genesis
+        ? entryBytes({ kind: 'ledger.genesis', actor: 'system', subject: { log: config.origin }, data: { verifierKey: signer.verifierKey } })
+        : undefined,
+      onError: (err) => http.log.error({ err }, 'sequencer batch failed; will reload and retry'),
+    });
+    const ledger = new Ledger(db.kysely, store, sequencer, config.origin, signer.verifierKey);
+    const http = await buildHttp({ ledger, logLevel: config.logLevel });
+    if (config.sequencer) sequencer.start();
+    let closed = false;
+    return {
+      config,
+      db,
+      ledger,
+      sequencer,
+      http,
+      verifierKey: signer.verifierKey,
+      keyCreated: created,
+      async listen() {
+        const addr = await http.listen({ host: config.host, port: config.port });
+        return addr.replace('[::1]', 'localhost');
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await http.close();
+        await sequencer.stop();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util';
+
+const USAGE = `usage: chainmall <command>
+  serve                                  start the API, web app and sequencer (env: PORT, DATABASE_URL, …)
+  verify [--key VKEY] [--json]           audit the local log (DATABASE_URL or data/chainmall.db)
+  verify --url URL --key VKEY [--prev CHECKPOINT_FILE] [--json]
+                                         audit a remote log from its tiles; with --prev, prove it extends that checkpoint
+  receipt verify FILE --key VKEY [--json]
+                                         verify a receipt offline
+  bench [ledger] [--json]                print benchmark figures`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      key: { type: 'string' },
+      prev: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [cmd, ...rest] = positionals;
+  if (values.help || !cmd) {
+    console.log(USAGE);
+    return cmd || values.help ? 0 : 2;
+  }
+  switch (cmd) {
+    case 'serve': {
+      const { serve } = await import('./serve.ts');
+      await serve();
+      return -1; // keep running
+    }
+    case 'verify': {
+      const { verify } = await import('./verify.ts');
+      return verify({ url: values.url, key: values.key, prev: values.prev, json: values.json });
+    }
+    case 'receipt': {
+      if (rest[0] !== 'verify' || !rest[1]) throw new Error('usage: chainmall receipt verify FILE --key VKEY');
+      if (!values.key) throw new Error('--key <verifier key> is required');
+      const { receiptVerify } = await import('./receipt.ts');
+      return receiptVerify(rest[1], values.key, values.json === true);
+    }
+    case 'bench': {
+      const { runBench } = await import('../../bench/main.ts');
+      return runBench([...rest, ...(values.json ? ['--json'] : [])]);
+    }
+    default:
+      throw new Error(`unknown command "${cmd}"\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    // One line, no stack: a CLI user needs the message, not our internals.
+    console.error(`chainmall: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    process.exit(err instanceof Error && err.message.includes('\n') ? 2 : 1);
+  },
+);

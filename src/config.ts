@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { defaultSqlitePath } from './db/config.ts';
+
+export interface AppConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** postgres://… for PostgreSQL; unset for SQLite in dataDir. */
+  databaseUrl?: string | undefined;
+  sqlitePath?: string | undefined;
+  sqliteSynchronous?: 'NORMAL' | 'FULL';
+  /** The log's C2SP origin line, also the signing key's name. */
+  origin: string;
+  signingKey?: string | undefined;
+  signingKeyFile?: string | undefined;
+  /** Upper bound on the time an entry waits before the sequencer starts its batch. */
+  maxDelayMs: number;
+  /** false: enqueue and serve reads only, never sequence. */
+  sequencer: boolean;
+  /** Append the genesis entry when the log is empty. */
+  genesis: boolean;
+  logLevel: string;
+}
+
+const int = (v: string | undefined, name: string, dflt: number): number => {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${v}"`);
+  return n;
+};
+
+/** Configuration from the environment; every value has a default that works on a fresh clone. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const sync = env.SQLITE_SYNCHRONOUS?.toUpperCase();
+  if (sync && sync !== 'NORMAL' && sync !== 'FULL') throw new Error('SQLITE_SYNCHRONOUS must be NORMAL or FULL');
+  return {
+    host: env.HOST || '127.0.0.1',
+    port: int(env.PORT, 'PORT', 3000),
+    dataDir: path.resolve(env.CHAINMALL_DATA_DIR || 'data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    sqlitePath: env.SQLITE_PATH || undefined,
+    ...(sync ? { sqliteSynchronous: sync as 'NORMAL' | 'FULL' } : {}),
+    origin: env.LOG_ORIGIN || 'chainmall.localhost/log',
+    signingKey: env.LOG_SIGNING_KEY || undefined,
+    signingKeyFile: env.LOG_SIGNING_KEY_FILE || undefined,
+    maxDelayMs: int(env.LOG_MAX_DELAY_MS, 'LOG_MAX_DELAY_MS', 200),
+    sequencer: env.SEQUENCER !== 'off',
+    genesis: true,
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}
+
+export const resolvedSqlitePath = (c: AppConfig): string => c.sqlitePath ?? defaultSqlitePath(c.dataDir);

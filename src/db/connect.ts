@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { assert } from '../shared/assert.ts';
+import { dialectOf, type DbConfig, type DialectName } from './config.ts';
+import type { Database } from './database.ts';
+
+// int8 comes back as a string by default; our counters are far below 2^53, so read them as numbers and refuse anything else.
+pg.types.setTypeParser(20, (v: string) => {
+  const n = Number(v);
+  assert(Number.isSafeInteger(n), `int8 value ${v} is beyond 2^53`);
+  return n;
+});
+
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: DialectName;
+  /** Present on SQLite only: the raw handle, for hot paths and pragmas. */
+  sqlite?: SQLite.Database;
+  /** Present on PostgreSQL only. */
+  pool?: pg.Pool;
+  config: DbConfig;
+  close(): Promise<void>;
+}
+
+export function connect(config: DbConfig): Db {
+  const dialect = dialectOf(config);
+  if (dialect === 'postgres') {
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolMax ?? 10 });
+    // An idle client that errors (server restart) must not crash the process.
+    pool.on('error', () => {});
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { kysely, dialect, pool, config, close: () => kysely.destroy() };
+  }
+  fs.mkdirSync(path.dirname(config.sqlitePath), { recursive: true });
+  const sqlite = new SQLite(config.sqlitePath);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`synchronous = ${config.sqliteSynchronous ?? 'NORMAL'}`);
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('foreign_keys = ON');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { kysely, dialect, sqlite, config, close: () => kysely.destroy() };
+}

@@ -1,0 +1,30 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import type { DialectName } from './config.ts';
+import { ledgerMigrations } from '../ledger/migrations/index.ts';
+
+/** Column types that differ between the two engines; migrations take them instead of branching. */
+export interface Ddl {
+  dialect: DialectName;
+  blob: 'blob' | 'bytea';
+  bigint: 'integer' | 'bigint';
+  /** An auto-increment primary key column type. */
+  serial: 'integer' | 'bigserial';
+}
+
+export const ddlFor = (dialect: DialectName): Ddl =>
+  dialect === 'postgres'
+    ? { dialect, blob: 'bytea', bigint: 'bigint', serial: 'bigserial' }
+    : { dialect, blob: 'blob', bigint: 'integer', serial: 'integer' };
+
+export function allMigrations(ddl: Ddl): Record<string, Migration> {
+  return { ...ledgerMigrations(ddl) };
+}
+
+export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => allMigrations(ddlFor(dialect)) } });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -1,0 +1,74 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { DomainError } from '../shared/errors.ts';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code?: string;
+  instance?: string;
+  [k: string]: unknown;
+}
+
+export const ProblemSchema = {
+  $id: 'Problem',
+  type: 'object',
+  description: 'RFC 9457 problem details',
+  required: ['type', 'title', 'status'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    code: { type: 'string' },
+    instance: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', additionalProperties: true } },
+  },
+  additionalProperties: true,
+} as const;
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function sendProblem(reply: FastifyReply, status: number, code: string, detail: string, extra: Record<string, unknown> = {}) {
+  const body: Problem = {
+    type: `https://chainmall.dev/problems/${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    detail,
+    instance: reply.request.url,
+    ...extra,
+  };
+  return reply.code(status).header('content-type', 'application/problem+json; charset=utf-8').send(body);
+}
+
+/** Every error leaves as problem+json; internals never leak into a 500. */
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof DomainError) return sendProblem(reply, err.status, err.code, err.message, err.extra);
+    if (err.validation) {
+      return sendProblem(reply, 400, 'validation', err.message, {
+        errors: err.validation.map((v) => ({ path: v.instancePath || v.params?.['missingProperty'] || '', message: v.message ?? '' })),
+      });
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) return sendProblem(reply, status, (err.code ?? 'bad_request').toLowerCase(), err.message);
+    req.log.error({ err }, 'unhandled error');
+    return sendProblem(reply, 500, 'internal', 'An internal error occurred; it has been logged.');
+  });
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, 'not_found', `No route for ${req.method} ${req.url.split('?')[0]}`));
+}

@@ -1,0 +1,117 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/database.ts';
+import { DomainError, notFound } from '../shared/errors.ts';
+import { toB64 } from '../shared/bytes.ts';
+import { entryBytes, type LedgerEventInput } from './entry.ts';
+import { consistencyPlan, inclusionPlan } from './merkle.ts';
+import type { Receipt } from './receipt.ts';
+import type { Sequencer } from './sequencer.ts';
+import type { Block, LedgerStore } from './store.ts';
+
+/** What append() hands back: the durable queue position, to await inclusion with. */
+export interface Ticket {
+  queueId: number;
+}
+
+const WAIT_POLL_MS = 25;
+
+export class Ledger {
+  private waiters = new Map<number, (idx: number) => void>();
+
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly store: LedgerStore,
+    readonly sequencer: Sequencer,
+    readonly origin: string,
+    readonly verifierKey: string,
+  ) {
+    sequencer.on('integrated', ({ indices }) => {
+      for (const [qid, idx] of indices) this.waiters.get(qid)?.(idx);
+    });
+  }
+
+  /**
+   * The commit rule: entries are queued inside the caller's transaction, so they commit or roll
+   * back with the business rows. Validation happens first: a bad entry throws before any write.
+   */
+  async append(trx: Transaction<Database>, events: LedgerEventInput[]): Promise<Ticket[]> {
+    if (events.length === 0) return [];
+    const now = new Date();
+    const bodies = events.map((e) => entryBytes(e, now));
+    const rows = await trx
+      .insertInto('ledger_queue')
+      .values(bodies.map((body) => ({ body })))
+      .returning('id')
+      .execute();
+    return rows.map((r) => ({ queueId: r.id }));
+  }
+
+  /** Appends in a transaction of its own and waits until the entries are in a signed checkpoint. */
+  async appendNow(events: LedgerEventInput[], timeoutMs?: number): Promise<number[]> {
+    const tickets = await this.db.transaction().execute((trx) => this.append(trx, events));
+    return this.waitFor(tickets, timeoutMs);
+  }
+
+  /** Resolves with the leaf indices once integrated, whichever instance sequences them. */
+  async waitFor(tickets: Ticket[], timeoutMs = 30_000): Promise<number[]> {
+    const ids = tickets.map((t) => t.queueId);
+    const found = new Map<number, number>();
+    let wake: () => void = () => {};
+    for (const id of ids) {
+      this.waiters.set(id, (idx) => {
+        found.set(id, idx);
+        if (found.size === ids.length) wake();
+      });
+    }
+    this.sequencer.kick();
+    const deadline = Date.now() + timeoutMs;
+    try {
+      while (found.size < ids.length) {
+        // Another instance may be the sequencer: look in storage too.
+        const missing = ids.filter((id) => !found.has(id));
+        for (let i = 0; i < missing.length; i += 1000) {
+          const rows = await this.db
+            .selectFrom('ledger_entry')
+            .select(['idx', 'queue_id'])
+            .where('queue_id', 'in', missing.slice(i, i + 1000))
+            .execute();
+          for (const r of rows) found.set(r.queue_id, r.idx);
+        }
+        if (found.size === ids.length) break;
+        if (Date.now() > deadline) throw new DomainError('ledger.timeout', 'entries were not integrated in time', 503);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, WAIT_POLL_MS);
+        });
+      }
+    } finally {
+      for (const id of ids) this.waiters.delete(id);
+    }
+    return ids.map((id) => found.get(id)!);
+  }
+
+  async latest(): Promise<Block | undefined> {
+    return this.store.latestBlock();
+  }
+
+  /** Entry + inclusion proof in the latest signed checkpoint: verifiable offline with the public key. */
+  async receipt(idx: number): Promise<Receipt> {
+    const last = await this.store.latestBlock();
+    if (!Number.isSafeInteger(idx) || idx < 0 || !last || idx >= last.treeSize) throw notFound(`ledger entry ${idx}`);
+    const body = await this.store.entry(idx);
+    if (!body) throw notFound(`ledger entry ${idx}`);
+    const proof = await this.store.evalPlan(inclusionPlan(idx, last.treeSize));
+    return { v: 1, entry: toB64(body), leafIndex: idx, treeSize: last.treeSize, inclusionProof: proof.map(toB64), checkpoint: last.checkpoint };
+  }
+
+  /** RFC 9162 consistency proof between two tree sizes of this log. */
+  async consistency(size1: number, size2: number): Promise<Uint8Array[]> {
+    const last = await this.store.latestBlock();
+    const size = last?.treeSize ?? 0;
+    if (!(Number.isSafeInteger(size1) && Number.isSafeInteger(size2) && size1 >= 1 && size1 <= size2)) {
+      throw new DomainError('ledger.bad_sizes', 'sizes must satisfy 1 ≤ from ≤ to', 400);
+    }
+    if (size2 > size) throw new DomainError('ledger.beyond_tree', `the tree has ${size} entries`, 400);
+    return this.store.evalPlan(consistencyPlan(size1, size2));
+  }
+}

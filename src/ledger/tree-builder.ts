@@ -1,0 +1,146 @@
+import { assert } from '../shared/assert.ts';
+import { hashChildren } from './merkle.ts';
+import { TILE_HEIGHT, TILE_WIDTH } from './tiles.ts';
+
+export interface TileRow {
+  level: number;
+  idx: number;
+  /** Concatenated 32-byte hashes: 256 for a full tile, fewer for the rightmost partial one. */
+  hashes: Uint8Array;
+}
+
+interface StackNode {
+  level: number;
+  hash: Uint8Array;
+}
+
+const concat = (hs: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(hs));
+const split = (b: Uint8Array): Uint8Array[] => {
+  assert(b.length % 32 === 0, 'tile: length is not a multiple of 32');
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < b.length; i += 32) out.push(b.subarray(i, i + 32));
+  return out;
+};
+
+/** Perfect-subtree hash of 2^k hashes (k ≥ 0). */
+export function foldPerfect(hs: Uint8Array[]): Uint8Array {
+  let level = hs;
+  while (level.length > 1) {
+    const next: Uint8Array[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(hashChildren(level[i]!, level[i + 1]!));
+    level = next;
+  }
+  assert(level.length === 1, 'foldPerfect: empty input');
+  return level[0]!;
+}
+
+/**
+ * Grows the tree leaf by leaf, keeping only the right edge: the compact range (one hash per
+ * set bit of the size) and, per tile level, the rightmost unfinished tile. Everything else is
+ * immutable and lives in storage. Pure: no I/O.
+ */
+export class TreeBuilder {
+  private stack: StackNode[] = [];
+  /** right[k]: hashes of the unfinished tile at tile level k (tree level 8k). */
+  private right: Uint8Array[][] = [];
+  private finished: TileRow[] = [];
+  private touched = new Set<number>();
+
+  private constructor(public size: number) {}
+
+  static empty(): TreeBuilder {
+    return new TreeBuilder(0);
+  }
+
+  /** Rebuilds the right edge from the stored partial tiles (level k → hashes of its rightmost tile). */
+  static fromRightTiles(size: number, rightTiles: Map<number, Uint8Array>): TreeBuilder {
+    assert(Number.isSafeInteger(size) && size >= 0, 'tree builder: bad size');
+    const b = new TreeBuilder(size);
+    for (let k = 0, count = size; count > 0; k++, count = Math.floor(count / TILE_WIDTH)) {
+      const w = count % TILE_WIDTH;
+      const stored = rightTiles.get(k);
+      if (w === 0) {
+        b.right[k] = [];
+        continue;
+      }
+      assert(stored !== undefined, `tree builder: partial tile at level ${k} is missing`);
+      const hs = split(stored);
+      assert(hs.length === w, `tree builder: tile level ${k} has width ${hs.length}, expected ${w}`);
+      b.right[k] = hs;
+    }
+    // Compact range: one perfect subtree per set bit of size, found lowest bit first, kept highest first.
+    const nodes: StackNode[] = [];
+    let rest = size;
+    for (let level = 0; rest > 0; level++, rest = Math.floor(rest / 2)) {
+      if (rest % 2 === 1) {
+        const k = Math.floor(level / TILE_HEIGHT);
+        const h = level % TILE_HEIGHT;
+        const tile = b.right[k]!;
+        // Bit h of the tile's width is set: its node is the run of 2^h hashes after the larger runs.
+        const start = Math.floor(tile.length / 2 ** (h + 1)) * 2 ** (h + 1);
+        const span = 2 ** h;
+        assert(start + span <= tile.length, 'tree builder: compact range outside the tile');
+        nodes.push({ level, hash: foldPerfect(tile.slice(start, start + span)) });
+      }
+    }
+    b.stack = nodes.reverse();
+    return b;
+  }
+
+  push(leafHash: Uint8Array): void {
+    this.addToTile(0, leafHash);
+    let h = leafHash;
+    let level = 0;
+    for (let n = this.size; n % 2 === 1; n = Math.floor(n / 2)) {
+      const left = this.stack.pop();
+      assert(left !== undefined && left.level === level, 'tree builder: compact range out of order');
+      h = hashChildren(left.hash, h);
+      level++;
+      if (level % TILE_HEIGHT === 0) this.addToTile(level / TILE_HEIGHT, h);
+    }
+    this.stack.push({ level, hash: h });
+    this.size++;
+  }
+
+  private addToTile(k: number, h: Uint8Array): void {
+    const tile = (this.right[k] ??= []);
+    tile.push(h);
+    this.touched.add(k);
+    if (tile.length === TILE_WIDTH) {
+      // This node's index at tree level 8k: push() has not counted the new leaf yet.
+      const node = Math.floor((this.size + 1) / TILE_WIDTH ** k) - 1;
+      const idx = Math.floor(node / TILE_WIDTH);
+      this.finished.push({ level: k, idx, hashes: concat(tile) });
+      this.right[k] = [];
+    }
+  }
+
+  /** RFC 9162 root of the current tree. */
+  root(): Uint8Array {
+    if (this.stack.length === 0) return new Uint8Array(Buffer.from('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex'));
+    let h = this.stack[this.stack.length - 1]!.hash;
+    for (let i = this.stack.length - 2; i >= 0; i--) h = hashChildren(this.stack[i]!.hash, h);
+    return h;
+  }
+
+  /** Tiles finished since the last call, without the partial ones. */
+  takeFinished(): TileRow[] {
+    const out = this.finished;
+    this.finished = [];
+    return out;
+  }
+
+  /** Tiles to write since the last call: finished ones, then the current partial tile of every level touched. */
+  takeTiles(): TileRow[] {
+    const out = this.finished;
+    for (const k of [...this.touched].sort((a, b) => a - b)) {
+      const tile = this.right[k]!;
+      const count = Math.floor(this.size / TILE_WIDTH ** k);
+      assert(tile.length === count % TILE_WIDTH, 'tree builder: partial tile width disagrees with the size');
+      if (tile.length > 0) out.push({ level: k, idx: Math.floor(count / TILE_WIDTH), hashes: concat(tile) });
+    }
+    this.finished = [];
+    this.touched.clear();
+    return out;
+  }
+}
