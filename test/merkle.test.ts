@@ -247,16 +247,16 @@ describe('rootHash', () => {
 
   it('equals the naive MTH and the stored-subtree fold for random sizes', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 3000 }), (n) => {
+      fc.property(fc.integer({ min: 1, max: 2000 }), (n) => {
         expect(rootHash(L.slice(0, n))).toEqual(naiveMth(L, 0, n));
       }),
-      { numRuns: 30 },
+      { numRuns: 20 },
     );
     fc.assert(
       fc.property(fc.integer({ min: 1, max: MAX }), (n) => {
         expect(rootHash(L.slice(0, n))).toEqual(rootOf(n));
       }),
-      { numRuns: 8 },
+      { numRuns: 4 },
     );
   });
 
@@ -375,11 +375,11 @@ describe('properties on real trees (up to 100,000 leaves)', () => {
         if (proof.length > 0) {
           rejects(leaf, m, n, proof.slice(1), root);
           rejects(leaf, m, n, proof.slice(0, -1), root);
-          rejects(leaf, m, n, proof.filter((_, i) => i !== k), root);
+          rejects(leaf, m, n, proof.filter((_, i) => i !== k % proof.length), root);
           rejects(leaf, m, n, [], root);
         }
       }),
-      { numRuns: 30 },
+      { numRuns: 25 },
     );
   });
 
@@ -418,11 +418,11 @@ describe('properties on real trees (up to 100,000 leaves)', () => {
         if (proof.length > 0) {
           rejects(n1, n2, proof.slice(1), r1, r2);
           rejects(n1, n2, proof.slice(0, -1), r1, r2);
-          rejects(n1, n2, proof.filter((_, i) => i !== k), r1, r2);
+          rejects(n1, n2, proof.filter((_, i) => i !== k % proof.length), r1, r2);
           rejects(n1, n2, [], r1, r2);
         }
       }),
-      { numRuns: 30 },
+      { numRuns: 25 },
     );
   });
 });
@@ -455,7 +455,7 @@ describe('properties at sizes up to 2^53 − 1 (synthetic proofs)', () => {
         expect(verifyInclusion(leaf, m, n, [...proof, leaf], root)).toBe(false);
         if (proof.length > 0) expect(verifyInclusion(leaf, m, n, proof.slice(1), root)).toBe(false);
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -479,7 +479,7 @@ describe('properties at sizes up to 2^53 − 1 (synthetic proofs)', () => {
         expect(verifyConsistency(n1, n2, [...proof, r1], r1, r2)).toBe(false);
         if (proof.length > 0) expect(verifyConsistency(n1, n2, proof.slice(0, -1), r1, r2)).toBe(false);
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -510,7 +510,7 @@ describe('plans', () => {
         expect(cp).toEqual(naiveSubproof(L, s1, 0, n, true));
         expect(consistencyPlan(s1, n).map(fromStore)).toEqual(cp);
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
   });
 
@@ -541,24 +541,23 @@ describe('plans', () => {
           expect(r.start).toBe(at);
           expect(r.end).toBeLessThanOrEqual(end);
           // Maximal: the parent would stick out of the range.
-          const parent = nodeRange({ level: ref.level + 1, index: Math.floor(ref.index / 2) });
-          expect(parent.start < start || parent.end > end).toBe(true);
+          const width = 2 ** (ref.level + 1);
+          const parentStart = Math.floor(ref.index / 2) * width;
+          expect(parentStart < start || parentStart + width > end).toBe(true);
           at = r.end;
         }
         expect(at).toBe(end);
         expect(refs.length).toBeLessThanOrEqual(106);
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
     expect(rangeNodes(5, 5)).toEqual([]);
     expect(rootPlan(0)).toEqual([]);
     expect(rangeNodes(3, 12)).toEqual([
       { level: 0, index: 3 },
       { level: 2, index: 1 },
-      { level: 1, index: 4 },
-      { level: 0, index: 10 },
-      { level: 0, index: 11 },
-    ].slice(0, 3).concat([{ level: 1, index: 5 }]));
+      { level: 2, index: 2 },
+    ]);
   });
 
   it('foldNodes folds right to left', () => {

@@ -16,7 +16,7 @@ const witness = signerFromKey(generateSignerKey('witness.example/w1'));
 // RFC 6962 "small" tree vectors (transparency-dev/merkle, cross-checked with Go tlog).
 const leaves = vectors.leaves.map(hex);
 const rootOf = (size: number) => hex(vectors.rootsBySize.find((r) => r.size === size)!.root);
-const checkpointFor = (size: number, root = rootOf(size), ...signers: NoteSigner[]) =>
+const checkpointFor = (size: number, root: Uint8Array = rootOf(size), ...signers: NoteSigner[]) =>
   signNote(formatCheckpoint({ origin: ORIGIN, size, rootHash: root }), ...(signers.length ? signers : [log]));
 const vector = vectors.inclusion.find((v) => v.leafIndex === 5 && v.treeSize === 8)!;
 const good: Receipt = makeReceipt({
@@ -107,7 +107,7 @@ describe('verifyReceipt', () => {
     expect(detail({ ...good, entry: b64(new Uint8Array([0x50, 0x51])) }, 'entry-hash')).toBe(`leaf hash ${Buffer.from(hashLeaf(new Uint8Array([0x50, 0x51]))).toString('hex')} (2-byte entry)`);
     for (let i = 0; i < good.inclusionProof.length; i++) {
       const node = Buffer.from(good.inclusionProof[i]!, 'base64');
-      node[31] ^= 1;
+      node.writeUInt8(node.readUInt8(31) ^ 1, 31);
       const proof = good.inclusionProof.map((p, j) => (j === i ? node.toString('base64') : p));
       expect(shape({ ...good, inclusionProof: proof })).toBe('+++++-');
     }

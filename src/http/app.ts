@@ -34,7 +34,11 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(homePage(deps.ledger)));
-  app.get('/api/health', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/api/health', { schema: { hide: true } }, async () => ({
+    ok: true,
+    sequencer: deps.ledger.sequencer.isLeader ? 'leader' : 'follower',
+    treeSize: (await deps.ledger.latest())?.treeSize ?? 0,
+  }));
   await app.register(ledgerRoutes, { prefix: '/api/ledger', ledger: deps.ledger });
   await app.register(logRoutes, { prefix: '/log', ledger: deps.ledger });
   return app;

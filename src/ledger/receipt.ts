@@ -62,7 +62,9 @@ export function parseReceipt(input: unknown): ParsedReceipt {
   if (!entryBytes) throw new Error('"entry" is not canonical base64');
   if (!isIndex(o.leafIndex)) throw new Error('"leafIndex" must be a non-negative integer');
   if (!isIndex(o.treeSize)) throw new Error('"treeSize" must be a non-negative integer');
-  if (!Array.isArray(o.inclusionProof) || o.inclusionProof.length > 64) throw new Error('"inclusionProof" must be an array of at most 64 hashes');
+  if (!Array.isArray(o.inclusionProof) || o.inclusionProof.length > 64) {
+    throw new Error('"inclusionProof" must be an array of at most 64 hashes');
+  }
   const proofBytes = o.inclusionProof.map((h: unknown, i) => {
     const b = typeof h === 'string' ? b64(h) : null;
     if (!b || b.length !== 32) throw new Error(`"inclusionProof[${i}]" is not base64 of a 32-byte hash`);
@@ -74,7 +76,7 @@ export function parseReceipt(input: unknown): ParsedReceipt {
     entry: o.entry,
     leafIndex: o.leafIndex,
     treeSize: o.treeSize,
-    inclusionProof: o.inclusionProof as string[],
+    inclusionProof: [...(o.inclusionProof as string[])],
     checkpoint: o.checkpoint,
   };
   return { ...receipt, entryBytes, proofBytes };
@@ -85,7 +87,13 @@ export function makeReceipt(a: { entry: Uint8Array; leafIndex: number; treeSize:
   return { v: 1, entry: enc(a.entry), leafIndex: a.leafIndex, treeSize: a.treeSize, inclusionProof: a.proof.map(enc), checkpoint: a.checkpoint };
 }
 
-const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const msg = (e: unknown): string => {
+  try {
+    return e instanceof Error ? e.message : String(e);
+  } catch {
+    return 'unprintable error';
+  }
+};
 
 /**
  * Runs every check in order and never throws. A check that cannot run because an earlier one
@@ -111,7 +119,8 @@ export function verifyReceipt(receipt: unknown, vkey: string, opts: { origin?: s
       const opened = openNote(r.checkpoint, vkey);
       body = opened.body;
       const others = opened.signatures.filter((s) => !s.verified).length;
-      add('checkpoint-signature', true, `signed by ${vkey.split('+', 2).join('+')}${others ? ` (${others} other signature(s) ignored)` : ''}`);
+      const ignored = others ? ` (${others} other signature(s) ignored)` : '';
+      add('checkpoint-signature', true, `signed by ${vkey.split('+', 2).join('+')}${ignored}`);
     } catch (e) {
       add('checkpoint-signature', false, msg(e));
     }
@@ -123,7 +132,8 @@ export function verifyReceipt(receipt: unknown, vkey: string, opts: { origin?: s
     try {
       cp = parseCheckpoint(body);
       if (opts.origin !== undefined && cp.origin !== opts.origin) {
-        add('checkpoint-format', false, `checkpoint origin ${JSON.stringify(cp.origin)} is not the expected ${JSON.stringify(opts.origin)}`);
+        const want = JSON.stringify(opts.origin);
+        add('checkpoint-format', false, `checkpoint origin ${JSON.stringify(cp.origin)} is not the expected ${want}`);
         cp = undefined;
       } else add('checkpoint-format', true, `checkpoint for ${cp.origin} at size ${cp.size}, root ${hex(cp.rootHash)}`);
     } catch (e) {
@@ -135,7 +145,8 @@ export function verifyReceipt(receipt: unknown, vkey: string, opts: { origin?: s
   if (!r || !cp) skip('tree-size', 'no verified checkpoint');
   else {
     sizeOk = r.treeSize === cp.size;
-    add('tree-size', sizeOk, sizeOk ? `tree size ${cp.size} matches the checkpoint` : `receipt tree size ${r.treeSize} differs from checkpoint size ${cp.size}`);
+    const why = sizeOk ? `tree size ${cp.size} matches the checkpoint` : `receipt tree size ${r.treeSize} differs from checkpoint size ${cp.size}`;
+    add('tree-size', sizeOk, why);
   }
 
   let leafHash: Uint8Array | undefined;

@@ -136,20 +136,20 @@ export class Sequencer extends EventEmitter<{ integrated: [Integrated]; leader: 
     let result: Integrated | undefined;
     try {
       result = await this.db.transaction().execute(async (trx) => {
-        let genesisId: number | undefined;
+        const taken: { id: number; body: Uint8Array }[] = [];
         if (this.tree!.size === 0 && this.opts.genesis) {
+          // The genesis entry opens the log, whatever is already queued.
           const g = await trx.insertInto('ledger_queue').values({ body: this.opts.genesis }).returning('id').executeTakeFirstOrThrow();
-          genesisId = g.id;
+          taken.push(...(await trx.deleteFrom('ledger_queue').where('id', '=', g.id).returning(['id', 'body']).execute()));
         }
         // Take and remove in one statement, so a row committed meanwhile is neither lost nor taken twice.
-        const taken = await trx
+        const batch = await trx
           .deleteFrom('ledger_queue')
-          .where('id', 'in', (qb) => qb.selectFrom('ledger_queue').select('id').orderBy('id').limit(batchMax))
+          .where('id', 'in', (qb) => qb.selectFrom('ledger_queue').select('id').orderBy('id').limit(batchMax - taken.length))
           .returning(['id', 'body'])
           .execute();
-        if (taken.length === 0) return undefined;
-        // Queue order, except that the genesis entry opens the log.
-        taken.sort((a, b) => (a.id === genesisId ? -1 : b.id === genesisId ? 1 : a.id - b.id));
+        if (taken.length + batch.length === 0) return undefined;
+        taken.push(...batch.sort((a, b) => a.id - b.id));
         return this.integrate(trx, taken);
       });
     } catch (err) {

@@ -109,7 +109,9 @@ export function decodeBundle(bytes: Uint8Array): Uint8Array[] {
   while (off < bytes.length) {
     if (off + 2 > bytes.length) throw new Error(`truncated entry bundle: length prefix cut off at byte ${off}`);
     const len = (bytes[off]! << 8) | bytes[off + 1]!;
-    if (off + 2 + len > bytes.length) throw new Error(`truncated entry bundle: entry ${out.length} needs ${len} bytes at ${off + 2}, only ${bytes.length - off - 2} left`);
+    if (off + 2 + len > bytes.length) {
+      throw new Error(`truncated entry bundle: entry ${out.length} needs ${len} bytes, only ${bytes.length - off - 2} left`);
+    }
     out.push(bytes.subarray(off + 2, off + 2 + len));
     off += 2 + len;
   }
