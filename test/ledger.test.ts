@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createApp, type App } from '../src/app.ts';
-import { openCheckpoint, verifyConsistency, verifyReceipt, parseEntry } from '../src/ledger/index.ts';
+import { openCheckpoint, verifyConsistency, verifyReceipt, parseEntry, type LedgerEventInput } from '../src/ledger/index.ts';
 import { verifyStorage } from '../src/ledger/verify.ts';
 import { backends, type Sandbox } from './helpers/backends.ts';
 import { testEvents } from './helpers/events.ts';
@@ -49,7 +49,7 @@ describe.each(backends())('ledger on $name', (backend) => {
 
   it('rejects an invalid or oversized entry before writing anything', async () => {
     const before = await app.db.kysely.selectFrom('ledger_queue').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const bad = [
+    const bad: LedgerEventInput[] = [
       { kind: 'Not A Kind', actor: 'a', subject: {} },
       { kind: 'test.pii', actor: 'a', subject: {}, data: { email: 'x' } },
       { kind: 'test.pii', actor: 'a', subject: {}, data: { note: 'alice@example.com' } },
@@ -120,7 +120,7 @@ describe.each(backends())('ledger on $name', (backend) => {
     it('an edited entry', async () => {
       const orig = (await app.ledger.store.entry(300))!;
       const forged = Buffer.from(orig);
-      forged[forged.length - 3] ^= 1;
+      forged[forged.length - 3]! ^= 1;
       const r = await tampered(
         () => k().updateTable('ledger_entry').set({ body: forged }).where('idx', '=', 300).execute().then(() => {}),
         () => k().updateTable('ledger_entry').set({ body: orig }).where('idx', '=', 300).execute().then(() => {}),
@@ -153,7 +153,7 @@ describe.each(backends())('ledger on $name', (backend) => {
     it('an altered node hash in a higher tile', async () => {
       const tile = (await app.ledger.store.tile(1, 0))!;
       const forged = Buffer.from(tile);
-      forged[32 * 2 + 5] ^= 0x80; // third hash of tile 1/0: the subtree over leaves 512..767
+      forged[32 * 2 + 5]! ^= 0x80; // third hash of tile 1/0: the subtree over leaves 512..767
       const set = (hashes: Uint8Array) => k().updateTable('ledger_tile').set({ hashes }).where('level', '=', 1).where('idx', '=', 0).execute();
       const r = await tampered(
         () => set(forged).then(() => {}),

@@ -93,6 +93,12 @@ export const ledgerRoutes: FastifyPluginAsync<{ ledger: Ledger }> = async (app, 
   );
 
   app.get(
+    '/entries/:index/receipt',
+    { schema: { tags, summary: 'The receipt of an entry, to keep and verify offline', params: indexParam('index'), response: { 200: { $ref: 'Receipt#' } } } },
+    async (req) => ledger.receipt(Number((req.params as { index: string }).index)),
+  );
+
+  app.get(
     '/consistency',
     {
       schema: {
