@@ -218,7 +218,8 @@ describe.skipIf(skipReason !== undefined)(`Go sumdb/tlog outside verifier${skipR
   }, RUN_TIMEOUT_MS * 3);
 
   it('rejects tampered checkpoints given as -prev', async () => {
-    const cp = saved.find((c) => c.size === 512)!;
+    const cp = saved.find((c) => c.size === 512);
+    if (!cp) throw new Error('needs the size-512 checkpoint saved by the first log test');
     const lines = cp.text.split('\n');
     const withLine = (i: number, v: string): Cp => ({ ...cp, text: lines.map((l, j) => (j === i ? v : l)).join('\n') });
     const flipped = cp.root.startsWith('A') ? 'B' + cp.root.slice(1) : 'A' + cp.root.slice(1);
