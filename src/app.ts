@@ -33,7 +33,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App
       signingKeyFile: config.signingKeyFile ?? path.join(config.dataDir, 'log-signing.key'),
       origin: config.origin,
     });
-    const store = new LedgerStore(db.kysely);
+    const store = new LedgerStore(db.kysely, db.sqlite);
     const leadership = db.dialect === 'postgres' ? advisoryLeader(config.databaseUrl!) : soleLeader();
     const sequencer = new Sequencer(db.kysely, store, {
       origin: config.origin,
@@ -44,8 +44,8 @@ export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App
         ? entryBytes({ kind: 'ledger.genesis', actor: 'system', subject: { log: config.origin }, data: { verifierKey: signer.verifierKey } })
         : undefined,
       onError: (err) => http.log.error({ err }, 'sequencer batch failed; will reload and retry'),
-    });
-    const ledger = new Ledger(db.kysely, store, sequencer, config.origin, signer.verifierKey);
+    }, db.sqlite);
+    const ledger = new Ledger(db.kysely, store, sequencer, config.origin, signer.verifierKey, db.sqlite);
     const http = await buildHttp({ ledger, logLevel: config.logLevel });
     if (config.sequencer) sequencer.start();
     let closed = false;

@@ -48,7 +48,7 @@ export async function verify(a: VerifyArgs): Promise<number> {
   const db = connect({ databaseUrl: config.databaseUrl, sqlitePath: resolvedSqlitePath(config) });
   try {
     await migrateToLatest(db.kysely, db.dialect);
-    const r = await verifyStorage(db.kysely, new LedgerStore(db.kysely), vkey, config.origin, progressPrinter(json));
+    const r = await verifyStorage(db.kysely, new LedgerStore(db.kysely, db.sqlite), vkey, config.origin, progressPrinter(json));
     return report(r, { blocks: r.blocks }, json);
   } finally {
     await db.close();

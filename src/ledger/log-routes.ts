@@ -29,7 +29,8 @@ export const logRoutes: FastifyPluginAsync<{ ledger: Ledger }> = async (app, { l
       if (tile && tile.length >= at.width * 32) body = tile.subarray(0, at.width * 32);
     } else {
       const first = at.index * TILE_WIDTH;
-      const rows = await ledger.store.entries(first, first + at.width);
+      const size = (await ledger.latest())?.treeSize ?? 0;
+      const rows = first + at.width <= size ? await ledger.store.entries(first, first + at.width) : [];
       if (rows.length === at.width) body = encodeBundle(rows.map((r) => r.body));
     }
     if (!body) return sendProblem(reply, 404, 'ledger.tile_not_found', `tile/${raw} is not in the log yet`);

@@ -69,9 +69,10 @@ export const ledgerRoutes: FastifyPluginAsync<{ ledger: Ledger }> = async (app, 
     async (req) => {
       const q = req.query as Page;
       const from = q.cursor === undefined ? 0 : Number(q.cursor);
-      const rows = await ledger.store.entries(from, from + q.limit);
-      const more = rows.length === q.limit;
-      return { items: rows.map((r) => entryView(r.idx, r.body)), nextCursor: more ? String(from + q.limit) : null };
+      // Only what a signed checkpoint covers: committed entries may still await the sequencer.
+      const size = (await ledger.latest())?.treeSize ?? 0;
+      const rows = await ledger.store.entries(from, Math.min(from + q.limit, size));
+      return { items: rows.map((r) => entryView(r.idx, r.body)), nextCursor: from + q.limit < size ? String(from + q.limit) : null };
     },
   );
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { assert } from '../shared/assert.ts';
@@ -15,6 +16,21 @@ import { TreeBuilder, type TileRow } from './tree-builder.ts';
 export const BATCH_ENTRIES_MAX = 8192;
 // Rows per INSERT: under SQLite's 32,766 bound-parameter limit and PostgreSQL's 65,535.
 const INSERT_ROWS_MAX = 4000;
+
+type Queued = { id: number; body: Uint8Array };
+
+function sqliteWrites(db: SQLite.Database) {
+  return {
+    genesis: db.prepare<[Uint8Array]>('insert into ledger_entry (idx, queue_id, body) select 0, 0, ? where not exists (select 1 from ledger_entry)'),
+    take: db.prepare<[number, number], Queued>('select idx as id, body from ledger_entry where idx >= ? order by idx limit ?'),
+    upsertTile: db.prepare<[number, number, Uint8Array]>(
+      'insert into ledger_tile (level, idx, hashes) values (?, ?, ?) on conflict (level, idx) do update set hashes = excluded.hashes',
+    ),
+    insertBlock: db.prepare<[number, Uint8Array, number, number, Uint8Array, string, string, Uint8Array]>(
+      'insert into ledger_block (height, prev_hash, first_index, tree_size, root_hash, time, checkpoint, block_hash) values (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+  };
+}
 
 export interface SequencerOptions {
   origin: string;
@@ -46,11 +62,14 @@ export class Sequencer extends EventEmitter<{ integrated: [Integrated]; leader: 
   private stopped = true;
   private leader = false;
   private kicked = false;
+  private stmts: ReturnType<typeof sqliteWrites> | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly store: LedgerStore,
     private readonly opts: SequencerOptions,
+    /** The raw handle on SQLite: batches run as synchronous transactions there. */
+    private readonly sqlite?: SQLite.Database,
   ) {
     super();
   }
@@ -65,6 +84,8 @@ export class Sequencer extends EventEmitter<{ integrated: [Integrated]; leader: 
 
   start(): void {
     if (!this.stopped) return;
+    // SQLite assigns indices at append time: the genesis entry takes leaf 0 before any writer can.
+    if (this.sqlite && this.opts.genesis) (this.stmts ??= sqliteWrites(this.sqlite)).genesis.run(this.opts.genesis);
     this.stopped = false;
     this.schedule(0);
   }
@@ -132,26 +153,9 @@ export class Sequencer extends EventEmitter<{ integrated: [Integrated]; leader: 
   /** Integrates one batch; returns how many entries it took (0: queue empty). */
   async runOnce(): Promise<number> {
     if (!this.tree) await this.load();
-    const batchMax = this.opts.batchMax ?? BATCH_ENTRIES_MAX;
     let result: Integrated | undefined;
     try {
-      result = await this.db.transaction().execute(async (trx) => {
-        const taken: { id: number; body: Uint8Array }[] = [];
-        if (this.tree!.size === 0 && this.opts.genesis) {
-          // The genesis entry opens the log, whatever is already queued.
-          const g = await trx.insertInto('ledger_queue').values({ body: this.opts.genesis }).returning('id').executeTakeFirstOrThrow();
-          taken.push(...(await trx.deleteFrom('ledger_queue').where('id', '=', g.id).returning(['id', 'body']).execute()));
-        }
-        // Take and remove in one statement, so a row committed meanwhile is neither lost nor taken twice.
-        const batch = await trx
-          .deleteFrom('ledger_queue')
-          .where('id', 'in', (qb) => qb.selectFrom('ledger_queue').select('id').orderBy('id').limit(batchMax - taken.length))
-          .returning(['id', 'body'])
-          .execute();
-        if (taken.length + batch.length === 0) return undefined;
-        taken.push(...batch.sort((a, b) => a.id - b.id));
-        return this.integrate(trx, taken);
-      });
+      result = this.sqlite ? await this.runSqlite(this.sqlite) : await this.runKysely();
     } catch (err) {
       this.tree = undefined;
       throw err;
@@ -162,11 +166,82 @@ export class Sequencer extends EventEmitter<{ integrated: [Integrated]; leader: 
     return result.indices.size;
   }
 
-  private async integrate(trx: Kysely<Database>, taken: { id: number; body: Uint8Array }[]): Promise<Integrated> {
+  private get batchMax(): number {
+    return this.opts.batchMax ?? BATCH_ENTRIES_MAX;
+  }
+
+  private needsGenesis(): boolean {
+    return this.tree!.size === 0 && this.opts.genesis !== undefined;
+  }
+
+
+  /**
+   * SQLite: writers are serialised by the database, so append() gives each entry its leaf
+   * index at once (dense, in commit order) and the sequencer only hashes what was committed.
+   * The whole batch is one synchronous transaction on the connection, taken from the query
+   * builder's pool so no other transaction is open, and no read can see half of it.
+   */
+  private async runSqlite(db: SQLite.Database): Promise<Integrated | undefined> {
+    const st = (this.stmts ??= sqliteWrites(db));
+    return this.db.connection().execute(async () =>
+      db.transaction(() => {
+        const taken = st.take.all(this.tree!.size, this.batchMax);
+        if (taken.length === 0) return undefined;
+        taken.forEach((t, i) => assert(t.id === this.tree!.size + i, `sequencer: entry ${this.tree!.size + i} is missing`));
+        const out = this.integrate(taken);
+        for (const t of out.tiles) st.upsertTile.run(t.level, t.idx, t.hashes);
+        const b = out.block;
+        st.insertBlock.run(b.height, b.prevHash, b.firstIndex, b.treeSize, b.rootHash, b.time, b.checkpoint, b.blockHash);
+        return { block: b, indices: out.indices };
+      })(),
+    );
+  }
+
+  private async runKysely(): Promise<Integrated | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const taken: Queued[] = [];
+      if (this.needsGenesis()) {
+        const g = await trx.insertInto('ledger_queue').values({ body: this.opts.genesis! }).returning('id').executeTakeFirstOrThrow();
+        taken.push(...(await trx.deleteFrom('ledger_queue').where('id', '=', g.id).returning(['id', 'body']).execute()));
+      }
+      // Take and remove in one statement, so a row committed meanwhile is neither lost nor taken twice.
+      const batch = await trx
+        .deleteFrom('ledger_queue')
+        .where('id', 'in', (qb) => qb.selectFrom('ledger_queue').select('id').orderBy('id').limit(this.batchMax - taken.length))
+        .returning(['id', 'body'])
+        .execute();
+      taken.push(...batch.sort((a, b) => a.id - b.id));
+      if (taken.length === 0) return undefined;
+      const out = this.integrate(taken);
+      for (let i = 0; i < out.rows.length; i += INSERT_ROWS_MAX) {
+        await trx.insertInto('ledger_entry').values(out.rows.slice(i, i + INSERT_ROWS_MAX)).execute();
+      }
+      await this.writeTiles(trx, out.tiles);
+      const b = out.block;
+      // Unique height and tree size: a second sequencer racing this one fails here and rolls back.
+      await trx
+        .insertInto('ledger_block')
+        .values({
+          height: b.height,
+          prev_hash: b.prevHash,
+          first_index: b.firstIndex,
+          tree_size: b.treeSize,
+          root_hash: b.rootHash,
+          time: b.time,
+          checkpoint: b.checkpoint,
+          block_hash: b.blockHash,
+        })
+        .execute();
+      return { block: b, indices: out.indices };
+    });
+  }
+
+  /** Pure part of a batch: grows the tree, signs the checkpoint, builds the block. No I/O. */
+  private integrate(taken: Queued[]) {
     const tree = this.tree!;
     const prev = this.last;
     const before = tree.size;
-    assert(taken.length > 0 && taken.length <= (this.opts.batchMax ?? BATCH_ENTRIES_MAX), 'sequencer: batch size out of bounds');
+    assert(taken.length > 0 && taken.length <= this.batchMax, 'sequencer: batch size out of bounds');
     assert(before === (prev?.treeSize ?? 0), 'sequencer: in-memory tree and last block disagree');
 
     const indices = new Map<number, number>();
@@ -177,11 +252,7 @@ export class Sequencer extends EventEmitter<{ integrated: [Integrated]; leader: 
       return { idx: before + i, queue_id: t.id, body };
     });
     assert(tree.size === before + taken.length, 'sequencer: tree must grow by the batch');
-    for (let i = 0; i < rows.length; i += INSERT_ROWS_MAX) {
-      await trx.insertInto('ledger_entry').values(rows.slice(i, i + INSERT_ROWS_MAX)).execute();
-    }
-    await this.writeTiles(trx, tree.takeTiles());
-
+    const tiles = tree.takeTiles();
     const rootHash = tree.root();
     const checkpoint = signNote(formatCheckpoint({ origin: this.opts.origin, size: tree.size, rootHash }), this.opts.signer);
     const fields = {
@@ -194,21 +265,7 @@ export class Sequencer extends EventEmitter<{ integrated: [Integrated]; leader: 
       checkpoint,
     };
     const block: Block = { ...fields, blockHash: blockHash(fields) };
-    // Unique height and tree size: a second sequencer racing this one fails here and rolls back.
-    await trx
-      .insertInto('ledger_block')
-      .values({
-        height: block.height,
-        prev_hash: block.prevHash,
-        first_index: block.firstIndex,
-        tree_size: block.treeSize,
-        root_hash: block.rootHash,
-        time: block.time,
-        checkpoint: block.checkpoint,
-        block_hash: block.blockHash,
-      })
-      .execute();
-    return { block, indices };
+    return { rows, tiles, block, indices };
   }
 
   private async writeTiles(trx: Kysely<Database>, tiles: TileRow[]): Promise<void> {

@@ -1,4 +1,6 @@
+import type SQLite from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
+import { assert } from '../shared/assert.ts';
 import type { Database } from '../db/database.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { toB64 } from '../shared/bytes.ts';
@@ -8,15 +10,23 @@ import type { Receipt } from './receipt.ts';
 import type { Sequencer } from './sequencer.ts';
 import type { Block, LedgerStore } from './store.ts';
 
-/** What append() hands back: the durable queue position, to await inclusion with. */
+/** What append() hands back, to await inclusion with: the queue position (PostgreSQL) or the leaf index itself (SQLite). */
 export interface Ticket {
   queueId: number;
 }
 
 const WAIT_POLL_MS = 25;
 
+function sqliteAppend(db: SQLite.Database) {
+  return {
+    next: db.prepare<[], { n: number }>('select coalesce(max(idx), -1) + 1 as n from ledger_entry'),
+    insert: db.prepare<[number, number, Uint8Array]>('insert into ledger_entry (idx, queue_id, body) values (?, ?, ?)'),
+  };
+}
+
 export class Ledger {
   private waiters = new Map<number, (idx: number) => void>();
+  private stmts: ReturnType<typeof sqliteAppend> | undefined;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -24,6 +34,8 @@ export class Ledger {
     readonly sequencer: Sequencer,
     readonly origin: string,
     readonly verifierKey: string,
+    /** SQLite's raw handle: appends take their leaf index directly there. */
+    private readonly sqlite?: SQLite.Database,
   ) {
     sequencer.on('integrated', ({ indices }) => {
       for (const [qid, idx] of indices) this.waiters.get(qid)?.(idx);
@@ -35,9 +47,20 @@ export class Ledger {
    * back with the business rows. Validation happens first: a bad entry throws before any write.
    */
   async append(trx: Transaction<Database>, events: LedgerEventInput[]): Promise<Ticket[]> {
+    assert(trx.isTransaction, 'ledger.append needs the caller\'s open transaction');
     if (events.length === 0) return [];
     const now = new Date();
     const bodies = events.map((e) => entryBytes(e, now));
+    if (this.sqlite) {
+      // SQLite serialises writers, so the next leaf index is known now: dense and in commit order.
+      // The caller's transaction holds the one connection, so these statements run inside it.
+      const st = (this.stmts ??= sqliteAppend(this.sqlite));
+      let next = st.next.get()!.n;
+      return bodies.map((body) => {
+        st.insert.run(next, next, body);
+        return { queueId: next++ };
+      });
+    }
     const rows = await trx
       .insertInto('ledger_queue')
       .values(bodies.map((body) => ({ body })))
@@ -69,11 +92,13 @@ export class Ledger {
       while (found.size < ids.length) {
         // Another instance may be the sequencer: look in storage too.
         const missing = ids.filter((id) => !found.has(id));
+        const size = (await this.store.latestBlock())?.treeSize ?? 0;
         for (let i = 0; i < missing.length; i += 1000) {
           const rows = await this.db
             .selectFrom('ledger_entry')
             .select(['idx', 'queue_id'])
             .where('queue_id', 'in', missing.slice(i, i + 1000))
+            .where('idx', '<', size)
             .execute();
           for (const r of rows) found.set(r.queue_id, r.idx);
         }

@@ -1,10 +1,11 @@
+import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { assert } from '../shared/assert.ts';
 import { asBytes } from '../shared/bytes.ts';
 import { foldNodes, type NodeRef } from './merkle.ts';
 import { TILE_HEIGHT, TILE_WIDTH } from './tiles.ts';
-import { foldPerfect } from './tree-builder.ts';
+import { hashChildren } from './merkle.ts';
 
 export interface Block {
   height: number;
@@ -31,18 +32,54 @@ export const toBlock = (r: BlockRow): Block => ({
 
 const CACHE_TILES_MAX = 4096;
 
-/** Reads of the integrated log. Full tiles are immutable, so they are cached with their inner levels. */
-export class LedgerStore {
-  private full = new Map<string, Uint8Array[][]>();
+/** Prepared statements for SQLite, where a query through the builder costs ~10× the query. */
+function sqliteReads(db: SQLite.Database) {
+  return {
+    latest: db.prepare<[], BlockRow>('select * from ledger_block order by height desc limit 1'),
+    block: db.prepare<[number], BlockRow>('select * from ledger_block where height = ?'),
+    entry: db.prepare<[number], { body: Uint8Array }>('select body from ledger_entry where idx = ?'),
+    entries: db.prepare<[number, number], { idx: number; body: Uint8Array }>('select idx, body from ledger_entry where idx >= ? and idx < ? order by idx'),
+    tile: db.prepare<[number, number], { hashes: Uint8Array }>('select hashes from ledger_tile where level = ? and idx = ?'),
+  };
+}
 
-  constructor(private readonly db: Kysely<Database>) {}
+interface CachedTile {
+  width: number;
+  /** levels[h][i]: perfect subtree of height h inside the tile. */
+  levels: Uint8Array[][];
+}
+
+/**
+ * Reads of the integrated log. A tile only ever grows by appending hashes, so any cached
+ * version wide enough for a node answers for it; full tiles never change at all.
+ * On SQLite, reads run as synchronous prepared statements: the sequencer's batch is one
+ * synchronous transaction too, so a read never sees half a batch.
+ */
+export class LedgerStore {
+  private tiles = new Map<string, CachedTile>();
+  private raw: ReturnType<typeof sqliteReads> | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    sqlite?: SQLite.Database,
+  ) {
+    this.raw = sqlite && sqliteReads(sqlite);
+  }
 
   async latestBlock(): Promise<Block | undefined> {
+    if (this.raw) {
+      const r = this.raw.latest.get();
+      return r && toBlock(r);
+    }
     const r = await this.db.selectFrom('ledger_block').selectAll().orderBy('height', 'desc').limit(1).executeTakeFirst();
     return r && toBlock(r);
   }
 
   async block(height: number): Promise<Block | undefined> {
+    if (this.raw) {
+      const r = this.raw.block.get(height);
+      return r && toBlock(r);
+    }
     const r = await this.db.selectFrom('ledger_block').selectAll().where('height', '=', height).executeTakeFirst();
     return r && toBlock(r);
   }
@@ -55,25 +92,23 @@ export class LedgerStore {
   }
 
   async entry(idx: number): Promise<Uint8Array | undefined> {
-    const r = await this.db.selectFrom('ledger_entry').select('body').where('idx', '=', idx).executeTakeFirst();
+    const r = this.raw ? this.raw.entry.get(idx) : await this.db.selectFrom('ledger_entry').select('body').where('idx', '=', idx).executeTakeFirst();
     return r && asBytes(r.body);
   }
 
   /** Entries with start ≤ idx < end, in order. */
   async entries(start: number, end: number): Promise<{ idx: number; body: Uint8Array }[]> {
-    const rows = await this.db
-      .selectFrom('ledger_entry')
-      .select(['idx', 'body'])
-      .where('idx', '>=', start)
-      .where('idx', '<', end)
-      .orderBy('idx')
-      .execute();
+    const rows = this.raw
+      ? this.raw.entries.all(start, end)
+      : await this.db.selectFrom('ledger_entry').select(['idx', 'body']).where('idx', '>=', start).where('idx', '<', end).orderBy('idx').execute();
     return rows.map((r) => ({ idx: r.idx, body: asBytes(r.body) }));
   }
 
   /** The stored tile, full or partial, as concatenated hashes. */
   async tile(level: number, idx: number): Promise<Uint8Array | undefined> {
-    const r = await this.db.selectFrom('ledger_tile').select('hashes').where('level', '=', level).where('idx', '=', idx).executeTakeFirst();
+    const r = this.raw
+      ? this.raw.tile.get(level, idx)
+      : await this.db.selectFrom('ledger_tile').select('hashes').where('level', '=', level).where('idx', '=', idx).executeTakeFirst();
     return r && asBytes(r.hashes);
   }
 
@@ -90,8 +125,8 @@ export class LedgerStore {
 
   private async tileLevels(level: number, idx: number, minWidth: number): Promise<Uint8Array[][]> {
     const key = `${level}/${idx}`;
-    const hit = this.full.get(key);
-    if (hit) return hit;
+    const hit = this.tiles.get(key);
+    if (hit && hit.width >= minWidth) return hit.levels;
     const raw = await this.tile(level, idx);
     assert(raw !== undefined && raw.length >= minWidth * 32, `ledger store: tile ${key} is missing or short`);
     const levels: Uint8Array[][] = [[]];
@@ -99,13 +134,11 @@ export class LedgerStore {
     for (let h = 1; h <= TILE_HEIGHT; h++) {
       const below = levels[h - 1]!;
       const row: Uint8Array[] = [];
-      for (let i = 0; i + 1 < below.length; i += 2) row.push(foldPerfect([below[i]!, below[i + 1]!]));
+      for (let i = 0; i + 1 < below.length; i += 2) row.push(hashChildren(below[i]!, below[i + 1]!));
       levels.push(row);
     }
-    if (raw.length === TILE_WIDTH * 32) {
-      if (this.full.size >= CACHE_TILES_MAX) this.full.delete(this.full.keys().next().value!);
-      this.full.set(key, levels);
-    }
+    if (!hit && this.tiles.size >= CACHE_TILES_MAX) this.tiles.delete(this.tiles.keys().next().value!);
+    this.tiles.set(key, { width: raw.length / 32, levels });
     return levels;
   }
 
@@ -124,7 +157,11 @@ export class LedgerStore {
   /** Evaluates a proof plan (lists of perfect subtrees, each folded into one proof hash). */
   async evalPlan(plan: NodeRef[][]): Promise<Uint8Array[]> {
     const out: Uint8Array[] = [];
-    for (const refs of plan) out.push(foldNodes(await Promise.all(refs.map((r) => this.node(r)))));
+    for (const refs of plan) {
+      const hashes: Uint8Array[] = [];
+      for (const r of refs) hashes.push(await this.node(r));
+      out.push(foldNodes(hashes));
+    }
     return out;
   }
 }

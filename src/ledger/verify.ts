@@ -30,11 +30,11 @@ function blockProblem(b: Block, prev: Block | undefined, vkey: string, origin: s
 
 async function* storedEntries(db: Kysely<Database>, treeSize: number) {
   for (let from = 0; ; ) {
-    const rows = await db.selectFrom('ledger_entry').select(['idx', 'body']).where('idx', '>=', from).orderBy('idx').limit(CHUNK).execute();
+    // Rows past the tree size may be committed entries still waiting for the sequencer.
+    const rows = await db.selectFrom('ledger_entry').select(['idx', 'body']).where('idx', '>=', from).where('idx', '<', treeSize).orderBy('idx').limit(CHUNK).execute();
     if (rows.length === 0) return;
     yield rows.map((r) => ({ idx: r.idx, body: asBytes(r.body) }));
     from = rows[rows.length - 1]!.idx + 1;
-    if (from >= treeSize + 1) return; // one past the end shows entries beyond the tree
   }
 }
 
