@@ -162,6 +162,18 @@ describe.each(backends())('ledger on $name', (backend) => {
       expect(r.problem).toMatchObject({ index: 512 });
     });
 
+    it('an altered inner node (used for proofs)', async () => {
+      const row = await k().selectFrom('ledger_tile').select('inner').where('level', '=', 0).where('idx', '=', 1).executeTakeFirstOrThrow();
+      const forged = Buffer.from(row.inner);
+      forged[32 * 130]! ^= 1; // height 2, node 2 of tile 0/1: leaves 264..267
+      const set = (inner: Uint8Array) => k().updateTable('ledger_tile').set({ inner }).where('level', '=', 0).where('idx', '=', 1).execute();
+      const r = await tampered(
+        () => set(forged).then(() => {}),
+        () => set(row.inner).then(() => {}),
+      );
+      expect(r.problem).toMatchObject({ index: 264 });
+    });
+
     it('a replaced checkpoint', async () => {
       const blocks = await app.ledger.store.blocks(3);
       const victim = blocks[1]!;

@@ -9,6 +9,8 @@ export interface AuditSource {
   entries(treeSize: number): AsyncIterable<{ idx: number; body: Uint8Array }[]>;
   /** The hash tile as published for this tree, or undefined when absent. */
   tile(level: number, idx: number, width: number): Promise<Uint8Array | undefined>;
+  /** Stored inner nodes of a tile (local storage only: they are not part of tlog-tiles). */
+  inner?(level: number, idx: number): Promise<Uint8Array | undefined>;
 }
 
 /** Something to check when the recomputed tree reaches `size` (a block, a checkpoint). */
@@ -39,6 +41,20 @@ export type Progress = (done: number, total: number) => void;
 
 const hashesOf = (b: Uint8Array, i: number) => b.subarray(i * 32, i * 32 + 32);
 
+/** Index of the first differing 32-byte hash (a length mismatch counts at the shorter end), or -1. */
+function firstDiff(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return Math.floor(i / 32);
+  return a.length === b.length ? -1 : Math.floor(n / 32);
+}
+
+/** Height and index within the tile of the n-th inner node (heights 1..7 in order). */
+function innerPosition(width: number, n: number): { height: number; index: number } {
+  let h = 1;
+  for (let w = Math.floor(width / 2); h < 7 && n >= w; h++, w = Math.floor(w / 2)) n -= w;
+  return { height: h, index: n };
+}
+
 /**
  * Recomputes every leaf hash and the whole tree from the entries, compares each leaf hash and
  * every stored tile with the recomputation, and runs each milestone's check at its size.
@@ -54,6 +70,15 @@ export async function auditLog(src: AuditSource, treeSize: number, milestones: M
   const checkTiles = async (final: boolean): Promise<AuditProblem | null> => {
     for (const t of final ? tree.takeTiles() : tree.takeFinished()) {
       const width = t.hashes.length / 32;
+      if (src.inner) {
+        const stored = await src.inner(t.level, t.idx);
+        const bad = stored === undefined ? 0 : firstDiff(stored, t.inner);
+        if (bad !== -1) {
+          const pos = innerPosition(width, bad);
+          const first = (t.idx * TILE_WIDTH + pos.index * 2 ** pos.height) * TILE_WIDTH ** t.level;
+          return { index: first, what: `stored inner node of tile ${t.level}/${t.idx} (height ${pos.height}, #${pos.index}) differs from the recomputed one` };
+        }
+      }
       if (t.level === 0) continue; // leaf hashes were compared one by one
       const stored = await src.tile(t.level, t.idx, width);
       if (!stored || stored.length < t.hashes.length) return { index: t.idx * TILE_WIDTH * TILE_WIDTH ** t.level, what: `tile ${t.level}/${t.idx} (width ${width}) is missing` };

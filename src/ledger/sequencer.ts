@@ -23,8 +23,8 @@ function sqliteWrites(db: SQLite.Database) {
   return {
     genesis: db.prepare<[Uint8Array]>('insert into ledger_entry (idx, queue_id, body) select 0, 0, ? where not exists (select 1 from ledger_entry)'),
     take: db.prepare<[number, number], Queued>('select idx as id, body from ledger_entry where idx >= ? order by idx limit ?'),
-    upsertTile: db.prepare<[number, number, Uint8Array]>(
-      'insert into ledger_tile (level, idx, hashes) values (?, ?, ?) on conflict (level, idx) do update set hashes = excluded.hashes',
+    upsertTile: db.prepare<[number, number, Uint8Array, Uint8Array]>(
+      'insert into ledger_tile (level, idx, hashes, inner) values (?, ?, ?, ?) on conflict (level, idx) do update set hashes = excluded.hashes, inner = excluded.inner',
     ),
     insertBlock: db.prepare<[number, Uint8Array, number, number, Uint8Array, string, string, Uint8Array]>(
       'insert into ledger_block (height, prev_hash, first_index, tree_size, root_hash, time, checkpoint, block_hash) values (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -189,7 +189,7 @@ export class Sequencer extends EventEmitter<{ integrated: [Integrated]; leader: 
         if (taken.length === 0) return undefined;
         taken.forEach((t, i) => assert(t.id === this.tree!.size + i, `sequencer: entry ${this.tree!.size + i} is missing`));
         const out = this.integrate(taken);
-        for (const t of out.tiles) st.upsertTile.run(t.level, t.idx, t.hashes);
+        for (const t of out.tiles) st.upsertTile.run(t.level, t.idx, t.hashes, t.inner);
         const b = out.block;
         st.insertBlock.run(b.height, b.prevHash, b.firstIndex, b.treeSize, b.rootHash, b.time, b.checkpoint, b.blockHash);
         return { block: b, indices: out.indices };
@@ -273,7 +273,7 @@ export class Sequencer extends EventEmitter<{ integrated: [Integrated]; leader: 
       await trx
         .insertInto('ledger_tile')
         .values(tiles.slice(i, i + INSERT_ROWS_MAX))
-        .onConflict((oc) => oc.columns(['level', 'idx']).doUpdateSet({ hashes: sql`excluded.hashes` }))
+        .onConflict((oc) => oc.columns(['level', 'idx']).doUpdateSet({ hashes: sql`excluded.hashes`, inner: sql`excluded.inner` }))
         .execute();
     }
   }

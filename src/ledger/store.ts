@@ -5,7 +5,7 @@ import { assert } from '../shared/assert.ts';
 import { asBytes } from '../shared/bytes.ts';
 import { foldNodes, type NodeRef } from './merkle.ts';
 import { TILE_HEIGHT, TILE_WIDTH } from './tiles.ts';
-import { hashChildren } from './merkle.ts';
+import { tileRows } from './tree-builder.ts';
 
 export interface Block {
   height: number;
@@ -40,6 +40,7 @@ function sqliteReads(db: SQLite.Database) {
     entry: db.prepare<[number], { body: Uint8Array }>('select body from ledger_entry where idx = ?'),
     entries: db.prepare<[number, number], { idx: number; body: Uint8Array }>('select idx, body from ledger_entry where idx >= ? and idx < ? order by idx'),
     tile: db.prepare<[number, number], { hashes: Uint8Array }>('select hashes from ledger_tile where level = ? and idx = ?'),
+    tileRow: db.prepare<[number, number], { hashes: Uint8Array; inner: Uint8Array }>('select hashes, inner from ledger_tile where level = ? and idx = ?'),
   };
 }
 
@@ -112,6 +113,14 @@ export class LedgerStore {
     return r && asBytes(r.hashes);
   }
 
+  /** The stored inner nodes of a tile. */
+  async inner(level: number, idx: number): Promise<Uint8Array | undefined> {
+    const r = this.raw
+      ? this.raw.tileRow.get(level, idx)
+      : await this.db.selectFrom('ledger_tile').select('inner').where('level', '=', level).where('idx', '=', idx).executeTakeFirst();
+    return r && asBytes(r.inner);
+  }
+
   /** The rightmost stored tile of every level, to resume the tree after a restart. */
   async rightTiles(size: number): Promise<Map<number, Uint8Array>> {
     const out = new Map<number, Uint8Array>();
@@ -127,18 +136,13 @@ export class LedgerStore {
     const key = `${level}/${idx}`;
     const hit = this.tiles.get(key);
     if (hit && hit.width >= minWidth) return hit.levels;
-    const raw = await this.tile(level, idx);
-    assert(raw !== undefined && raw.length >= minWidth * 32, `ledger store: tile ${key} is missing or short`);
-    const levels: Uint8Array[][] = [[]];
-    for (let i = 0; i < raw.length; i += 32) levels[0]!.push(raw.subarray(i, i + 32));
-    for (let h = 1; h <= TILE_HEIGHT; h++) {
-      const below = levels[h - 1]!;
-      const row: Uint8Array[] = [];
-      for (let i = 0; i + 1 < below.length; i += 2) row.push(hashChildren(below[i]!, below[i + 1]!));
-      levels.push(row);
-    }
+    const r = this.raw
+      ? this.raw.tileRow.get(level, idx)
+      : await this.db.selectFrom('ledger_tile').select(['hashes', 'inner']).where('level', '=', level).where('idx', '=', idx).executeTakeFirst();
+    assert(r !== undefined && r.hashes.length >= minWidth * 32, `ledger store: tile ${key} is missing or short`);
+    const levels = tileRows(asBytes(r.hashes), asBytes(r.inner));
     if (!hit && this.tiles.size >= CACHE_TILES_MAX) this.tiles.delete(this.tiles.keys().next().value!);
-    this.tiles.set(key, { width: raw.length / 32, levels });
+    this.tiles.set(key, { width: levels[0]!.length, levels });
     return levels;
   }
 

@@ -18,6 +18,8 @@ export interface LedgerTileTable {
   level: number;
   idx: number;
   hashes: Uint8Array;
+  /** Inner nodes of heights 1..7 (see TileRow): proofs read them instead of rehashing. */
+  inner: Uint8Array;
 }
 
 export interface LedgerBlockTable {

@@ -64,7 +64,7 @@ export async function verifyStorage(db: Kysely<Database>, store: LedgerStore, vk
     }
   }
   const treeSize = blocks[blocks.length - 1]?.treeSize ?? 0;
-  const src: AuditSource = { entries: (n) => storedEntries(db, n), tile: (level, idx) => store.tile(level, idx) };
+  const src: AuditSource = { entries: (n) => storedEntries(db, n), tile: (level, idx) => store.tile(level, idx), inner: (level, idx) => store.inner(level, idx) };
   return { ...(await auditLog(src, treeSize, milestones, progress)), blocks: blocks.length };
 }
 

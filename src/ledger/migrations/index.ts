@@ -21,6 +21,7 @@ export const ledgerMigrations = (t: Ddl): Record<string, Migration> => ({
         .addColumn('level', 'integer', (c) => c.notNull())
         .addColumn('idx', t.bigint, (c) => c.notNull())
         .addColumn('hashes', t.blob, (c) => c.notNull())
+        .addColumn('inner', t.blob, (c) => c.notNull())
         .addPrimaryKeyConstraint('ledger_tile_pk', ['level', 'idx'])
         .execute();
       await db.schema
