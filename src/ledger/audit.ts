@@ -5,12 +5,27 @@ import { TreeBuilder } from './tree-builder.ts';
 
 /** Where an audit reads the log from: local storage or a remote log's tiles. */
 export interface AuditSource {
-  /** Entries in chunks, in leaf order from 0; idx is what the source claims. */
-  entries(treeSize: number): AsyncIterable<{ idx: number; body: Uint8Array }[]>;
+  /** Leaf hashes of the entries in chunks, in leaf order from 0; idx is what the source claims. */
+  leaves(treeSize: number): AsyncIterable<LeafChunk>;
   /** The hash tile as published for this tree, or undefined when absent. */
   tile(level: number, idx: number, width: number): Promise<Uint8Array | undefined>;
   /** Stored inner nodes of a tile (local storage only: they are not part of tlog-tiles). */
   inner?(level: number, idx: number): Promise<Uint8Array | undefined>;
+}
+
+export interface LeafChunk {
+  idx: ArrayLike<number>;
+  /** idx.length concatenated 32-byte leaf hashes. */
+  hashes: Uint8Array;
+}
+
+/** Hashes entries read by this thread (remote logs, PostgreSQL). */
+export async function* hashEntries(chunks: AsyncIterable<{ idx: number; body: Uint8Array }[]>): AsyncGenerator<LeafChunk> {
+  for await (const rows of chunks) {
+    const hashes = new Uint8Array(rows.length * 32);
+    rows.forEach((r, k) => hashes.set(hashLeaf(r.body), k * 32));
+    yield { idx: rows.map((r) => r.idx), hashes };
+  }
 }
 
 /** Something to check when the recomputed tree reaches `size` (a block, a checkpoint). */
@@ -40,6 +55,12 @@ export interface AuditReport {
 export type Progress = (done: number, total: number) => void;
 
 const hashesOf = (b: Uint8Array, i: number) => b.subarray(i * 32, i * 32 + 32);
+
+/** Does tile[off, off+32) equal h? Without allocating: this runs once per entry. */
+function equalAt(tile: Uint8Array, off: number, h: Uint8Array): boolean {
+  for (let j = 0; j < 32; j++) if (tile[off + j] !== h[j]) return false;
+  return true;
+}
 
 /** Index of the first differing 32-byte hash (a length mismatch counts at the shorter end), or -1. */
 function firstDiff(a: Uint8Array, b: Uint8Array): number {
@@ -92,16 +113,17 @@ export async function auditLog(src: AuditSource, treeSize: number, milestones: M
     return null;
   };
 
-  for await (const chunk of src.entries(treeSize)) {
-    for (const { idx, body } of chunk) {
+  for await (const chunk of src.leaves(treeSize)) {
+    for (let k = 0; k < chunk.idx.length; k++) {
+      const idx = chunk.idx[k]!;
       const i = tree.size;
       if (i >= treeSize) return fail(i, `entry ${idx} is beyond the tree size ${treeSize}`);
       if (idx !== i) return fail(i, idx > i ? `entry ${i} is missing (next stored is ${idx})` : `entry ${idx} appears out of order or twice`);
       if (i % TILE_WIDTH === 0) leafTile = await src.tile(0, i / TILE_WIDTH, Math.min(TILE_WIDTH, treeSize - i));
-      const leaf = hashLeaf(body);
-      const stored = leafTile && leafTile.length >= ((i % TILE_WIDTH) + 1) * 32 ? hashesOf(leafTile, i % TILE_WIDTH) : undefined;
-      if (!stored) return fail(i, `leaf hash ${i} is missing from tile 0/${Math.floor(i / TILE_WIDTH)}`);
-      if (!sameBytes(stored, leaf)) return fail(i, `entry ${i} hashes to ${toHex(leaf)} but the stored leaf hash is ${toHex(stored)}`);
+      const leaf = chunk.hashes.subarray(k * 32, k * 32 + 32);
+      const off = (i % TILE_WIDTH) * 32;
+      if (!leafTile || leafTile.length < off + 32) return fail(i, `leaf hash ${i} is missing from tile 0/${Math.floor(i / TILE_WIDTH)}`);
+      if (!equalAt(leafTile, off, leaf)) return fail(i, `entry ${i} hashes to ${toHex(leaf)} but the stored leaf hash is ${toHex(hashesOf(leafTile, i % TILE_WIDTH))}`);
       tree.push(leaf);
       if (tree.size % TILE_WIDTH === 0) {
         const bad = await checkTiles(false);

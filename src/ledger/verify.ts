@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { sameBytes, toHex, asBytes } from '../shared/bytes.ts';
-import { auditLog, type AuditReport, type AuditSource, type Milestone, type Progress } from './audit.ts';
+import { auditLog, hashEntries, type AuditReport, type AuditSource, type Milestone, type Progress } from './audit.ts';
 import { blockHash, GENESIS_PREV_HASH } from './block.ts';
 import { openCheckpoint } from './checkpoint.ts';
 import { toBlock, type Block, type LedgerStore } from './store.ts';
@@ -28,18 +28,24 @@ function blockProblem(b: Block, prev: Block | undefined, vkey: string, origin: s
   return null;
 }
 
-async function* storedEntries(db: Kysely<Database>, treeSize: number) {
-  for (let from = 0; ; ) {
-    // Rows past the tree size may be committed entries still waiting for the sequencer.
-    const rows = await db.selectFrom('ledger_entry').select(['idx', 'body']).where('idx', '>=', from).where('idx', '<', treeSize).orderBy('idx').limit(CHUNK).execute();
+async function* storedEntries(store: LedgerStore, treeSize: number) {
+  // Rows past the tree size may be committed entries still waiting for the sequencer.
+  for (let from = 0; from < treeSize; ) {
+    const rows = await store.entries(from, Math.min(treeSize, from + CHUNK));
     if (rows.length === 0) return;
-    yield rows.map((r) => ({ idx: r.idx, body: asBytes(r.body) }));
+    yield rows;
     from = rows[rows.length - 1]!.idx + 1;
   }
 }
 
 /** Audits the log in this database: every entry, tile, block and checkpoint signature. */
-export async function verifyStorage(db: Kysely<Database>, store: LedgerStore, vkey: string, origin: string, progress?: Progress): Promise<AuditReport & { blocks: number }> {
+export async function verifyStorage(
+  db: Kysely<Database>,
+  store: LedgerStore,
+  vkey: string,
+  origin: string,
+  progress?: Progress,
+): Promise<AuditReport & { blocks: number }> {
   const blocks: Block[] = [];
   for (let before: number | undefined; ; ) {
     let q = db.selectFrom('ledger_block').selectAll().orderBy('height', 'desc').limit(CHUNK);
@@ -64,7 +70,11 @@ export async function verifyStorage(db: Kysely<Database>, store: LedgerStore, vk
     }
   }
   const treeSize = blocks[blocks.length - 1]?.treeSize ?? 0;
-  const src: AuditSource = { entries: (n) => storedEntries(db, n), tile: (level, idx) => store.tile(level, idx), inner: (level, idx) => store.inner(level, idx) };
+  const src: AuditSource = {
+    leaves: (n) => hashEntries(storedEntries(store, n)),
+    tile: (level, idx) => store.tile(level, idx),
+    inner: (level, idx) => store.inner(level, idx),
+  };
   return { ...(await auditLog(src, treeSize, milestones, progress)), blocks: blocks.length };
 }
 
@@ -107,16 +117,16 @@ export async function verifyRemote(o: RemoteVerifyOptions): Promise<AuditReport 
   }
   const src: AuditSource = {
     tile: (level, idx, width) => get(formatTilePath({ kind: 'hash', level, index: idx, width })),
-    async *entries(n) {
-      for (let t = 0; t * TILE_WIDTH < n; t++) {
-        const width = Math.min(TILE_WIDTH, n - t * TILE_WIDTH);
-        const bundle = await get(formatTilePath({ kind: 'entries', index: t, width }));
-        if (!bundle) throw new Error(`entry bundle ${t} (width ${width}) is missing`);
-        const entries = decodeBundle(bundle);
-        yield entries.map((body, i) => ({ idx: t * TILE_WIDTH + i, body }));
-      }
-    },
+    leaves: (n) => hashEntries(bundles(n)),
   };
+  async function* bundles(n: number) {
+    for (let t = 0; t * TILE_WIDTH < n; t++) {
+      const width = Math.min(TILE_WIDTH, n - t * TILE_WIDTH);
+      const bundle = await get(formatTilePath({ kind: 'entries', index: t, width }));
+      if (!bundle) throw new Error(`entry bundle ${t} (width ${width}) is missing`);
+      yield decodeBundle(bundle).map((body, i) => ({ idx: t * TILE_WIDTH + i, body }));
+    }
+  }
   const report = await auditLog(src, cp.size, milestones, o.progress);
   return { ...report, checkpoint: text, origin: cp.origin, rootHash: b64(cp.rootHash) };
 }
