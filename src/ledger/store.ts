@@ -5,7 +5,7 @@ import { assert } from '../shared/assert.ts';
 import { asBytes } from '../shared/bytes.ts';
 import { foldNodes, type NodeRef } from './merkle.ts';
 import { TILE_HEIGHT, TILE_WIDTH } from './tiles.ts';
-import { tileRows } from './tree-builder.ts';
+import { innerCount } from './tree-builder.ts';
 
 export interface Block {
   height: number;
@@ -44,10 +44,20 @@ function sqliteReads(db: SQLite.Database) {
   };
 }
 
+/** Raw rows only: thousands of cached tiles as millions of small arrays would cost GC pauses. */
 interface CachedTile {
   width: number;
-  /** levels[h][i]: perfect subtree of height h inside the tile. */
-  levels: Uint8Array[][];
+  hashes: Uint8Array;
+  inner: Uint8Array;
+}
+
+/** Node of height h (0..7) at position i inside a tile, by offset into its stored rows. */
+function nodeIn(t: CachedTile, h: number, i: number): Uint8Array | undefined {
+  if (h === 0) return i < t.width ? t.hashes.subarray(i * 32, i * 32 + 32) : undefined;
+  let off = 0;
+  for (let j = 1; j < h; j++) off += Math.floor(t.width / 2 ** j);
+  if (i >= Math.floor(t.width / 2 ** h)) return undefined;
+  return t.inner.subarray((off + i) * 32, (off + i) * 32 + 32);
 }
 
 /**
@@ -132,18 +142,19 @@ export class LedgerStore {
     return out;
   }
 
-  private async tileLevels(level: number, idx: number, minWidth: number): Promise<Uint8Array[][]> {
+  private async cachedTile(level: number, idx: number, minWidth: number): Promise<CachedTile> {
     const key = `${level}/${idx}`;
     const hit = this.tiles.get(key);
-    if (hit && hit.width >= minWidth) return hit.levels;
+    if (hit && hit.width >= minWidth) return hit;
     const r = this.raw
       ? this.raw.tileRow.get(level, idx)
       : await this.db.selectFrom('ledger_tile').select(['hashes', 'inner']).where('level', '=', level).where('idx', '=', idx).executeTakeFirst();
     assert(r !== undefined && r.hashes.length >= minWidth * 32, `ledger store: tile ${key} is missing or short`);
-    const levels = tileRows(asBytes(r.hashes), asBytes(r.inner));
+    const t: CachedTile = { width: r.hashes.length / 32, hashes: asBytes(r.hashes), inner: asBytes(r.inner) };
+    assert(t.inner.length === innerCount(t.width) * 32, `ledger store: tile ${key} has ${t.inner.length / 32} inner nodes, expected ${innerCount(t.width)}`);
     if (!hit && this.tiles.size >= CACHE_TILES_MAX) this.tiles.delete(this.tiles.keys().next().value!);
-    this.tiles.set(key, { width: levels[0]!.length, levels });
-    return levels;
+    this.tiles.set(key, t);
+    return t;
   }
 
   /** Hash of a perfect subtree, read from the tile that holds it. */
@@ -152,8 +163,8 @@ export class LedgerStore {
     const h = ref.level % TILE_HEIGHT;
     const first = ref.index * 2 ** h; // position of its leftmost descendant at tree level 8k
     const idx = Math.floor(first / TILE_WIDTH);
-    const levels = await this.tileLevels(k, idx, (first % TILE_WIDTH) + 2 ** h);
-    const hash = levels[h]![(first % TILE_WIDTH) / 2 ** h];
+    const tile = await this.cachedTile(k, idx, (first % TILE_WIDTH) + 2 ** h);
+    const hash = nodeIn(tile, h, (first % TILE_WIDTH) / 2 ** h);
     assert(hash !== undefined, `ledger store: node ${ref.level}/${ref.index} not in tile`);
     return hash;
   }
