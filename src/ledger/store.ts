@@ -2,19 +2,13 @@ import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { assert } from '../shared/assert.ts';
+import type { BlockFields } from './block.ts';
 import { asBytes } from '../shared/bytes.ts';
 import { foldNodes, type NodeRef } from './merkle.ts';
 import { TILE_HEIGHT, TILE_WIDTH } from './tiles.ts';
 import { innerCount } from './tree-builder.ts';
 
-export interface Block {
-  height: number;
-  prevHash: Uint8Array;
-  firstIndex: number;
-  treeSize: number;
-  rootHash: Uint8Array;
-  time: string;
-  checkpoint: string;
+export interface Block extends BlockFields {
   blockHash: Uint8Array;
 }
 
