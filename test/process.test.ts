@@ -170,3 +170,54 @@ describe('remote verify of a running server', () => {
     }
   });
 });
+
+describe('CLI on a local log', () => {
+  it('keeps the signing key private and stable, verifies receipts and audits storage, failing with one clear line', async () => {
+    const box = await backends()[0]!.sandbox();
+    const env = { CHAINMALL_DATA_DIR: box.dataDir, DATABASE_URL: '' };
+    const cli = (...args: string[]) => {
+      const p = start(['src/cli/main.ts', ...args], env);
+      let err = '';
+      p.child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      return new Promise<{ code: number; out: string; err: string }>((resolve) => p.child.once('exit', (code) => setTimeout(() => resolve({ code: code ?? -1, out: p.lines.join('\n'), err }), 20)));
+    };
+    try {
+      const app = await createApp({ dataDir: box.dataDir, logLevel: 'silent', maxDelayMs: 10 });
+      const vkey = app.verifierKey;
+      await app.ledger.appendNow(testEvents(50, 'cli'));
+      const receipt = await app.ledger.receipt(20);
+      await app.close();
+      expect(fs.statSync(path.join(box.dataDir, 'log-signing.key')).mode & 0o777).toBe(0o600);
+      const again = await createApp({ dataDir: box.dataDir, logLevel: 'silent', sequencer: false });
+      expect(again.verifierKey).toBe(vkey);
+      await again.close();
+
+      const good = path.join(box.dataDir, 'receipt.json');
+      fs.writeFileSync(good, JSON.stringify(receipt));
+      const ok = await cli('receipt', 'verify', good, '--key', vkey);
+      expect(ok.code).toBe(0);
+      expect(ok.out).toMatch(/receipt is valid/);
+      const bad = path.join(box.dataDir, 'bad.json');
+      const forged = { ...receipt, leafIndex: 21 };
+      fs.writeFileSync(bad, JSON.stringify(forged));
+      const no = await cli('receipt', 'verify', bad, '--key', vkey);
+      expect(no.code).toBe(1);
+      expect(no.out).toMatch(/FAIL inclusion-proof/);
+
+      expect((await cli('verify')).out).toMatch(/^OK: 51 entries/m);
+      const db = new (await import('better-sqlite3')).default(path.join(box.dataDir, 'chainmall.db'));
+      db.prepare("update ledger_entry set body = cast(replace(cast(body as text), 'cli-33', 'cli-99') as blob) where idx = 34").run();
+      db.close();
+      const tampered = await cli('verify');
+      expect(tampered.code).toBe(1);
+      expect(tampered.out).toMatch(/^FAIL at index 34: entry 34 hashes to/m);
+
+      const usage = await cli('verify', '--url', 'http://127.0.0.1:1/log/');
+      expect(usage.code).toBe(1);
+      expect(usage.err.trim().split('\n')).toHaveLength(1);
+      expect(usage.err).toMatch(/--key/);
+    } finally {
+      await box.cleanup();
+    }
+  });
+});
