@@ -46,13 +46,16 @@ export interface SequencerOptions {
 
 export interface Integrated {
   block: Block;
-  /** queue id → leaf index for every entry of the block. */
+  /** ticket (queue id; on SQLite the leaf index itself) → leaf index, for every entry of the block. */
   indices: Map<number, number>;
 }
 
 /**
- * Integrates queued entries into the tree in batches: one transaction moves them from the
- * queue into the log, writes the changed tiles, signs a checkpoint and seals a block.
+ * Integrates committed entries into the tree in batches. One transaction per batch takes the
+ * entries (PostgreSQL: moves them from the queue into the log, giving them their indices;
+ * SQLite: reads those appended since the last block), writes the changed tiles, signs a
+ * checkpoint and seals a block. A failed batch leaves nothing behind: the in-memory tree is
+ * dropped and reloaded from storage.
  */
 export class Sequencer extends EventEmitter<{ integrated: [Integrated]; leader: [boolean] }> {
   private tree: TreeBuilder | undefined;
@@ -132,7 +135,7 @@ export class Sequencer extends EventEmitter<{ integrated: [Integrated]; leader: 
       this.setLeader(leader);
       if (!leader) return;
       // Drain: keep sealing blocks while full batches come back.
-      while (!this.stopped && (await this.runOnce()) === (this.opts.batchMax ?? BATCH_ENTRIES_MAX));
+      while (!this.stopped && (await this.runOnce()) === this.batchMax);
     } catch (err) {
       this.tree = undefined; // state may be half-applied in memory: reload from storage next time
       this.opts.onError?.(err);
