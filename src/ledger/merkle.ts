@@ -34,7 +34,15 @@ const EMPTY_ROOT = sha256(new Uint8Array(0));
 /** Reused for interior nodes: one allocation fewer per hash on the O(n) paths. */
 const scratch = new Uint8Array(1 + 2 * HASH_LEN);
 
+/** Reused for leaves up to the entry limit: audits hash millions, and a copy each is GC churn. */
+const leafScratch = new Uint8Array(1 + 65_535);
+
 export function hashLeaf(data: Uint8Array): Uint8Array {
+  if (data.length < leafScratch.length) {
+    leafScratch[0] = 0;
+    leafScratch.set(data, 1);
+    return sha256(leafScratch.subarray(0, 1 + data.length));
+  }
   const buf = new Uint8Array(1 + data.length);
   buf.set(data, 1);
   return sha256(buf);
