@@ -75,7 +75,11 @@ export class Ledger {
     return this.waitFor(tickets, timeoutMs);
   }
 
-  /** Resolves with the leaf indices once integrated, whichever instance sequences them. */
+  /**
+   * Resolves with the leaf indices once integrated, whichever instance sequences them.
+   * Call it after the transaction commits, never inside one: on SQLite the open transaction
+   * holds the only connection the sequencer needs.
+   */
   async waitFor(tickets: Ticket[], timeoutMs = 30_000): Promise<number[]> {
     const ids = tickets.map((t) => t.queueId);
     const found = new Map<number, number>();
