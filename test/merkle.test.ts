@@ -636,3 +636,40 @@ describe('argument checking', () => {
     );
   });
 });
+
+describe('every single-bit mutation is rejected (exhaustive over a few random proofs)', () => {
+  const everyBit = (hashes: Uint8Array[], check: (mutated: Uint8Array[]) => boolean): number => {
+    let accepted = 0;
+    for (let i = 0; i < hashes.length; i++) for (let bit = 0; bit < 256; bit++) if (check(hashes.map((h, j) => (j === i ? flipBit(h, bit) : h)))) accepted++;
+    return accepted;
+  };
+
+  it('inclusion proofs, leaf hashes and roots', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: MAX }), fc.nat(), (n, r) => {
+        const m = r % n;
+        const proof = inclusionProof(L, m, n);
+        const [leaf, root] = [L[m]!, rootOf(n)];
+        expect(verifyInclusion(leaf, m, n, proof, root)).toBe(true);
+        expect(everyBit(proof, (p) => verifyInclusion(leaf, m, n, p, root))).toBe(0);
+        expect(everyBit([leaf], ([l]) => verifyInclusion(l!, m, n, proof, root))).toBe(0);
+        expect(everyBit([root], ([rt]) => verifyInclusion(leaf, m, n, proof, rt!))).toBe(0);
+      }),
+      { numRuns: 6 },
+    );
+  });
+
+  it('consistency proofs and both roots', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: MAX }), fc.nat(), (n2, r) => {
+        const n1 = 1 + (r % (n2 - 1));
+        const proof = consistencyProof(L, n1, n2);
+        const [r1, r2] = [rootOf(n1), rootOf(n2)];
+        expect(verifyConsistency(n1, n2, proof, r1, r2)).toBe(true);
+        expect(everyBit(proof, (p) => verifyConsistency(n1, n2, p, r1, r2))).toBe(0);
+        expect(everyBit([r1, r2], ([a, b]) => verifyConsistency(n1, n2, proof, a!, b!))).toBe(0);
+      }),
+      { numRuns: 6 },
+    );
+  });
+});
