@@ -1,7 +1,7 @@
 import { sameBytes, toHex } from '../shared/bytes.ts';
 import { hashLeaf } from './merkle.ts';
 import { TILE_WIDTH } from './tiles.ts';
-import { TreeBuilder } from './tree-builder.ts';
+import { tileRows, TreeBuilder } from './tree-builder.ts';
 
 /** Where an audit reads the log from: local storage or a remote log's tiles. */
 export interface AuditSource {
@@ -9,8 +9,8 @@ export interface AuditSource {
   leaves(treeSize: number): AsyncIterable<LeafChunk>;
   /** The hash tile as published for this tree, or undefined when absent. */
   tile(level: number, idx: number, width: number): Promise<Uint8Array | undefined>;
-  /** Stored inner nodes of a tile (local storage only: they are not part of tlog-tiles). */
-  inner?(level: number, idx: number): Promise<Uint8Array | undefined>;
+  /** A stored tile row with its inner nodes (local storage only: they are not part of tlog-tiles). */
+  tileRow?(level: number, idx: number): Promise<{ hashes: Uint8Array; inner: Uint8Array } | undefined>;
 }
 
 export interface LeafChunk {
@@ -62,18 +62,15 @@ function equalAt(tile: Uint8Array, off: number, h: Uint8Array): boolean {
   return true;
 }
 
-/** Index of the first differing 32-byte hash (a length mismatch counts at the shorter end), or -1. */
-function firstDiff(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return Math.floor(i / 32);
-  return a.length === b.length ? -1 : Math.floor(n / 32);
-}
-
-/** Height and index within the tile of the n-th inner node (heights 1..7 in order). */
-function innerPosition(width: number, n: number): { height: number; index: number } {
-  let h = 1;
-  for (let w = Math.floor(width / 2); h < 7 && n >= w; h++, w = Math.floor(w / 2)) n -= w;
-  return { height: h, index: n };
+/** First inner node (height ≥ 1) of `mine` that `stored` lacks or holds differently; null if none. */
+function firstInnerDiff(stored: Uint8Array[][], mine: Uint8Array[][]): { height: number; index: number } | null {
+  for (let h = 1; h < mine.length; h++) {
+    for (let i = 0; i < mine[h]!.length; i++) {
+      const s = stored[h]?.[i];
+      if (!s || !sameBytes(s, mine[h]![i]!)) return { height: h, index: i };
+    }
+  }
+  return null;
 }
 
 /**
@@ -91,13 +88,13 @@ export async function auditLog(src: AuditSource, treeSize: number, milestones: M
   const checkTiles = async (final: boolean): Promise<AuditProblem | null> => {
     for (const t of final ? tree.takeTiles() : tree.takeFinished()) {
       const width = t.hashes.length / 32;
-      if (src.inner) {
-        const stored = await src.inner(t.level, t.idx);
-        const bad = stored === undefined ? 0 : firstDiff(stored, t.inner);
-        if (bad !== -1) {
-          const pos = innerPosition(width, bad);
-          const first = (t.idx * TILE_WIDTH + pos.index * 2 ** pos.height) * TILE_WIDTH ** t.level;
-          return { index: first, what: `stored inner node of tile ${t.level}/${t.idx} (height ${pos.height}, #${pos.index}) differs from the recomputed one` };
+      if (src.tileRow) {
+        // The stored row may have grown since (a live sequencer): compare row by row, each as a prefix.
+        const stored = await src.tileRow(t.level, t.idx);
+        const bad = stored === undefined ? { height: 1, index: 0 } : firstInnerDiff(tileRows(stored.hashes, stored.inner), tileRows(t.hashes, t.inner));
+        if (bad) {
+          const first = (t.idx * TILE_WIDTH + bad.index * 2 ** bad.height) * TILE_WIDTH ** t.level;
+          return { index: first, what: `stored inner node of tile ${t.level}/${t.idx} (height ${bad.height}, #${bad.index}) differs from the recomputed one` };
         }
       }
       if (t.level === 0) continue; // leaf hashes were compared one by one

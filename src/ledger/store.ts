@@ -117,12 +117,12 @@ export class LedgerStore {
     return r && asBytes(r.hashes);
   }
 
-  /** The stored inner nodes of a tile. */
-  async inner(level: number, idx: number): Promise<Uint8Array | undefined> {
+  /** A stored tile row with its inner nodes (laid out for its own width, which may have grown). */
+  async tileRow(level: number, idx: number): Promise<{ hashes: Uint8Array; inner: Uint8Array } | undefined> {
     const r = this.raw
       ? this.raw.tileRow.get(level, idx)
-      : await this.db.selectFrom('ledger_tile').select('inner').where('level', '=', level).where('idx', '=', idx).executeTakeFirst();
-    return r && asBytes(r.inner);
+      : await this.db.selectFrom('ledger_tile').select(['hashes', 'inner']).where('level', '=', level).where('idx', '=', idx).executeTakeFirst();
+    return r && { hashes: asBytes(r.hashes), inner: asBytes(r.inner) };
   }
 
   /** The rightmost stored tile of every level, to resume the tree after a restart. */

@@ -73,7 +73,7 @@ export async function verifyStorage(
   const src: AuditSource = {
     leaves: (n) => hashEntries(storedEntries(store, n)),
     tile: (level, idx) => store.tile(level, idx),
-    inner: (level, idx) => store.inner(level, idx),
+    tileRow: (level, idx) => store.tileRow(level, idx),
   };
   return { ...(await auditLog(src, treeSize, milestones, progress)), blocks: blocks.length };
 }
