@@ -4,11 +4,13 @@ import { configFromEnv, resolvedSqlitePath, type AppConfig } from './config.ts';
 import { connect, migrateToLatest, type Db } from './db/index.ts';
 import { buildHttp } from './http/app.ts';
 import { advisoryLeader, entryBytes, Ledger, LedgerStore, loadSigner, Sequencer, soleLeader } from './ledger/index.ts';
+import { AccountsService } from './accounts/index.ts';
 
 export interface App {
   config: AppConfig;
   db: Db;
   ledger: Ledger;
+  accounts: AccountsService;
   sequencer: Sequencer;
   http: FastifyInstance;
   verifierKey: string;
@@ -46,13 +48,15 @@ export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App
       onError: (err) => http.log.error({ err }, 'sequencer batch failed; will reload and retry'),
     }, db.sqlite);
     const ledger = new Ledger(db.kysely, store, sequencer, config.origin, signer.verifierKey, db.sqlite);
-    const http = await buildHttp({ ledger, logLevel: config.logLevel });
+    const accounts = new AccountsService(db.kysely, ledger);
+    const http = await buildHttp({ ledger, db: db.kysely, accounts, logLevel: config.logLevel });
     if (config.sequencer) sequencer.start();
     let closed = false;
     return {
       config,
       db,
       ledger,
+      accounts,
       sequencer,
       http,
       verifierKey: signer.verifierKey,

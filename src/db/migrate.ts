@@ -1,6 +1,9 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import type { DialectName } from './config.ts';
 import { ledgerMigrations } from '../ledger/migrations/index.ts';
+import { moneyMigrations } from '../money/migrations/index.ts';
+import { accountsMigrations } from '../accounts/migrations/index.ts';
+import { idempotencyMigrations } from '../http/idempotency.ts';
 
 /** Column types that differ between the two engines; migrations take them instead of branching. */
 export interface Ddl {
@@ -17,7 +20,7 @@ export const ddlFor = (dialect: DialectName): Ddl =>
     : { dialect, blob: 'blob', bigint: 'integer', serial: 'integer' };
 
 export function allMigrations(ddl: Ddl): Record<string, Migration> {
-  return { ...ledgerMigrations(ddl) };
+  return { ...ledgerMigrations(ddl), ...moneyMigrations(ddl), ...accountsMigrations(ddl), ...idempotencyMigrations(ddl) };
 }
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<void> {

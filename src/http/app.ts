@@ -1,25 +1,34 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.ts';
 import type { Ledger } from '../ledger/index.ts';
+import { accountsRoutes, type AccountsService } from '../accounts/index.ts';
+import { installAuth } from './auth.ts';
+import { installIdempotency } from './idempotency.ts';
 import { ledgerRoutes, logRoutes } from '../ledger/index.ts';
 import { installProblemHandlers, ProblemSchema } from './problem.ts';
 import { homePage } from './home.ts';
 
 export interface HttpDeps {
   ledger: Ledger;
+  db: Kysely<Database>;
+  accounts: AccountsService;
   logLevel?: string;
 }
 
 /** The HTTP surface: thin routes over module services, problem+json errors, OpenAPI at /docs. */
 export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logLevel === 'silent' ? false : { level: deps.logLevel ?? 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    logger: deps.logLevel === 'silent' ? false : { level: deps.logLevel ?? 'info', redact: ['req.headers.authorization', 'req.headers.cookie', 'req.remoteAddress'] },
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   installProblemHandlers(app);
   app.addSchema(ProblemSchema);
+  installAuth(app, deps.accounts);
+  installIdempotency(app, deps.db);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -28,7 +37,16 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
         version: '0.1.0',
         description: 'Marketplace commerce on a verifiable Merkle log. Errors are RFC 9457 problem+json.',
       },
-      tags: [{ name: 'ledger', description: 'The verifiable log: blocks, entries, receipts, proofs' }],
+      tags: [
+        { name: 'ledger', description: 'The verifiable log: blocks, entries, receipts, proofs' },
+        { name: 'accounts', description: 'Sign-up, sessions (cm_session cookie) and API tokens (Authorization: Bearer cm_…)' },
+      ],
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'cm_session' },
+          apiToken: { type: 'http', scheme: 'bearer', description: 'An API token cm_… from POST /api/me/tokens' },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -41,5 +59,6 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   }));
   await app.register(ledgerRoutes, { prefix: '/api/ledger', ledger: deps.ledger });
   await app.register(logRoutes, { prefix: '/log', ledger: deps.ledger });
+  await app.register(accountsRoutes, { prefix: '/api', accounts: deps.accounts });
   return app;
 }
