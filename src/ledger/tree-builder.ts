@@ -1,5 +1,5 @@
 import { assert } from '../shared/assert.ts';
-import { hashChildren } from './merkle.ts';
+import { hashChildren, rootHash } from './merkle.ts';
 import { TILE_HEIGHT, TILE_WIDTH } from './tiles.ts';
 
 export interface TileRow {
@@ -156,7 +156,7 @@ export class TreeBuilder {
 
   /** RFC 9162 root of the current tree. */
   root(): Uint8Array {
-    if (this.stack.length === 0) return new Uint8Array(Buffer.from('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex'));
+    if (this.stack.length === 0) return rootHash([]);
     let h = this.stack[this.stack.length - 1]!.hash;
     for (let i = this.stack.length - 2; i >= 0; i--) h = hashChildren(this.stack[i]!.hash, h);
     return h;

@@ -13,6 +13,7 @@ import {
   type NormalAccountSpec,
   type PendingFacts,
   type PendingStatus,
+  type TransferCore,
   type TransferFacts,
   type TransferType,
 } from './rules.ts';
@@ -112,45 +113,28 @@ export function toAccount(r: AccountRow): Account {
   return { id: r.id, kind, owner: r.owner, currency: r.currency, flags, ...counters, normal: NORMAL_SIDE[kind], createdAt: r.created_at };
 }
 
+const coreOf = (r: TransferRow): TransferCore => ({
+  id: r.id,
+  type: r.type as TransferType,
+  debit: r.debit_account_id,
+  credit: r.credit_account_id,
+  amount: fromDb(r.amount, 'amount'),
+  currency: r.currency,
+  code: r.code,
+  timeoutAt: r.timeout_at,
+});
+
 export function toTransfer(r: TransferRow): Transfer {
   return {
+    ...coreOf(r),
     seq: r.seq,
-    id: r.id,
-    type: r.type as TransferType,
-    debit: r.debit_account_id,
-    credit: r.credit_account_id,
-    amount: fromDb(r.amount, 'amount'),
-    currency: r.currency,
-    code: r.code,
     pendingId: r.pending_id,
     pendingStatus: r.pending_status as PendingStatus | null,
-    timeoutAt: r.timeout_at,
     meta: r.meta === null ? null : (JSON.parse(r.meta) as Record<string, Json>),
     createdAt: r.created_at,
   };
 }
 
-export const factsOf = (r: TransferRow): TransferFacts => ({
-  id: r.id,
-  type: r.type as TransferType,
-  debit: r.debit_account_id,
-  credit: r.credit_account_id,
-  amount: fromDb(r.amount, 'amount'),
-  currency: r.currency,
-  code: r.code,
-  pendingId: r.pending_id,
-  timeoutAt: r.timeout_at,
-  meta: r.meta,
-});
+export const factsOf = (r: TransferRow): TransferFacts => ({ ...coreOf(r), pendingId: r.pending_id, meta: r.meta });
 
-export const pendingFactsOf = (r: TransferRow): PendingFacts => ({
-  id: r.id,
-  type: r.type as TransferType,
-  debit: r.debit_account_id,
-  credit: r.credit_account_id,
-  amount: fromDb(r.amount, 'amount'),
-  currency: r.currency,
-  code: r.code,
-  status: r.pending_status as PendingStatus | null,
-  timeoutAt: r.timeout_at,
-});
+export const pendingFactsOf = (r: TransferRow): PendingFacts => ({ ...coreOf(r), status: r.pending_status as PendingStatus | null });

@@ -289,8 +289,8 @@ export const isResolution = (p: ParsedTransfer): p is Resolution => p.type === '
 
 const badTransfer = (why: string) => new DomainError('money.bad_transfer', why, 400);
 
-/** The facts of a stored or about-to-be-stored transfer, compared field by field for idempotency. */
-export interface TransferFacts {
+/** What every view of a transfer shares. */
+export interface TransferCore {
   id: string;
   type: TransferType;
   debit: string;
@@ -298,8 +298,12 @@ export interface TransferFacts {
   amount: bigint;
   currency: string;
   code: string;
-  pendingId: string | null;
   timeoutAt: string | null;
+}
+
+/** The facts of a stored or about-to-be-stored transfer, compared field by field for idempotency. */
+export interface TransferFacts extends TransferCore {
+  pendingId: string | null;
   meta: string | null;
 }
 
@@ -337,16 +341,8 @@ export function parseTransfer(t: TransferInput): ParsedTransfer {
 }
 
 /** A pending transfer as the resolution needs it. */
-export interface PendingFacts {
-  id: string;
-  type: TransferType;
-  debit: string;
-  credit: string;
-  amount: bigint;
-  currency: string;
-  code: string;
+export interface PendingFacts extends TransferCore {
   status: PendingStatus | null;
-  timeoutAt: string | null;
 }
 
 /** Fills a post/void from the pending transfer it names; refuses a resolution that contradicts it. */
