@@ -5,12 +5,19 @@ import { connect, migrateToLatest, type Db } from './db/index.ts';
 import { buildHttp } from './http/app.ts';
 import { advisoryLeader, entryBytes, Ledger, LedgerStore, loadSigner, Sequencer, soleLeader } from './ledger/index.ts';
 import { AccountsService } from './accounts/index.ts';
+import { MoneyService } from './money/index.ts';
+import { JobRunner, type Job } from './jobs/index.ts';
+// modules: imports
 
 export interface App {
   config: AppConfig;
   db: Db;
   ledger: Ledger;
   accounts: AccountsService;
+  money: MoneyService;
+  // modules: App fields
+  /** Background work (expiries, auto-confirm, webhook delivery); started with the server. */
+  jobs: JobRunner;
   sequencer: Sequencer;
   http: FastifyInstance;
   verifierKey: string;
@@ -49,14 +56,23 @@ export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App
     }, db.sqlite);
     const ledger = new Ledger(db.kysely, store, sequencer, config.origin, signer.verifierKey, db.sqlite);
     const accounts = new AccountsService(db.kysely, ledger);
-    const http = await buildHttp({ ledger, db: db.kysely, accounts, logLevel: config.logLevel });
+    const money = new MoneyService(db.kysely, ledger);
+    // modules: services (construct in dependency order)
+    const jobList: Job[] = [];
+    // modules: jobs
+    const jobs = new JobRunner(jobList, { intervalMs: config.jobIntervalMs, onError: (job, err) => http.log.error({ err, job }, 'background job failed; will retry') });
+    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money /* modules: http deps */, logLevel: config.logLevel });
     if (config.sequencer) sequencer.start();
+    if (config.jobs) jobs.start();
     let closed = false;
     return {
       config,
       db,
       ledger,
       accounts,
+      money,
+      // modules: App values
+      jobs,
       sequencer,
       http,
       verifierKey: signer.verifierKey,
@@ -68,6 +84,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App
       async close() {
         if (closed) return;
         closed = true;
+        await jobs.stop();
         await http.close();
         await sequencer.stop();
         await db.close();

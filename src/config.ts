@@ -20,6 +20,13 @@ export interface AppConfig {
   /** Append the genesis entry when the log is empty. */
   genesis: boolean;
   logLevel: string;
+  /** Run background jobs (expiries, auto-confirm, webhook delivery) on this instance. */
+  jobs: boolean;
+  jobIntervalMs: number;
+  /** The development wallet top-up endpoint (until real gateways): on unless NODE_ENV=production. */
+  devTopUp: boolean;
+  /** Outgoing webhooks may target loopback/private addresses (development and tests only). */
+  allowPrivateWebhooks: boolean;
 }
 
 const int = (v: string | undefined, name: string, dflt: number): number => {
@@ -47,6 +54,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sequencer: env.SEQUENCER !== 'off',
     genesis: true,
     logLevel: env.LOG_LEVEL || 'info',
+    jobs: env.JOBS !== 'off',
+    jobIntervalMs: int(env.JOB_INTERVAL_MS, 'JOB_INTERVAL_MS', 1000),
+    devTopUp: env.NODE_ENV !== 'production' && env.DEV_TOP_UP !== 'off',
+    allowPrivateWebhooks: env.NODE_ENV !== 'production',
   };
 }
 

@@ -4,6 +4,7 @@ import { ledgerMigrations } from '../ledger/migrations/index.ts';
 import { moneyMigrations } from '../money/migrations/index.ts';
 import { accountsMigrations } from '../accounts/migrations/index.ts';
 import { idempotencyMigrations } from '../http/idempotency.ts';
+// modules: migration imports
 
 /** Column types that differ between the two engines; migrations take them instead of branching. */
 export interface Ddl {
@@ -20,7 +21,7 @@ export const ddlFor = (dialect: DialectName): Ddl =>
     : { dialect, blob: 'blob', bigint: 'integer', serial: 'integer' };
 
 export function allMigrations(ddl: Ddl): Record<string, Migration> {
-  return { ...ledgerMigrations(ddl), ...moneyMigrations(ddl), ...accountsMigrations(ddl), ...idempotencyMigrations(ddl) };
+  return { ...ledgerMigrations(ddl), ...moneyMigrations(ddl), ...accountsMigrations(ddl), ...idempotencyMigrations(ddl) /* modules: migrations */ };
 }
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<void> {

@@ -10,11 +10,17 @@ import { installIdempotency } from './idempotency.ts';
 import { ledgerRoutes, logRoutes } from '../ledger/index.ts';
 import { installProblemHandlers, ProblemSchema } from './problem.ts';
 import { homePage } from './home.ts';
+import type { AppConfig } from '../config.ts';
+import type { MoneyService } from '../money/index.ts';
+// modules: imports
 
 export interface HttpDeps {
+  config: AppConfig;
   ledger: Ledger;
   db: Kysely<Database>;
   accounts: AccountsService;
+  money: MoneyService;
+  // modules: HttpDeps fields
   logLevel?: string;
 }
 
@@ -40,6 +46,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
       tags: [
         { name: 'ledger', description: 'The verifiable log: blocks, entries, receipts, proofs' },
         { name: 'accounts', description: 'Sign-up, sessions (cm_session cookie) and API tokens (Authorization: Bearer cm_…)' },
+        // modules: tags
       ],
       components: {
         securitySchemes: {
@@ -60,5 +67,6 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(ledgerRoutes, { prefix: '/api/ledger', ledger: deps.ledger });
   await app.register(logRoutes, { prefix: '/log', ledger: deps.ledger });
   await app.register(accountsRoutes, { prefix: '/api', accounts: deps.accounts });
+  // modules: routes
   return app;
 }

@@ -1,3 +1,5 @@
 export { assert, InvariantViolation } from './assert.ts';
 export { DomainError, notFound, badRequest } from './errors.ts';
 export * from './bytes.ts';
+export type { Notice, Notify } from './notify.ts';
+export { notifyNobody } from './notify.ts';
