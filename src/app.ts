@@ -4,7 +4,7 @@ import { configFromEnv, resolvedSqlitePath, type AppConfig } from './config.ts';
 import { connect, migrateToLatest, type Db } from './db/index.ts';
 import { buildHttp } from './http/app.ts';
 import { advisoryLeader, entryBytes, Ledger, LedgerStore, loadSigner, Sequencer, soleLeader } from './ledger/index.ts';
-import { AccountsService } from './accounts/index.ts';
+import { AccountsService, SCRYPT_PARAMS } from './accounts/index.ts';
 import { MoneyService } from './money/index.ts';
 import { JobRunner, type Job } from './jobs/index.ts';
 // modules: imports
@@ -55,7 +55,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App
       onError: (err) => http.log.error({ err }, 'sequencer batch failed; will reload and retry'),
     }, db.sqlite);
     const ledger = new Ledger(db.kysely, store, sequencer, config.origin, signer.verifierKey, db.sqlite);
-    const accounts = new AccountsService(db.kysely, ledger);
+    const accounts = new AccountsService(db.kysely, ledger, { scrypt: { ...SCRYPT_PARAMS, ln: config.scryptLn } });
     const money = new MoneyService(db.kysely, ledger);
     // modules: services (construct in dependency order)
     const jobList: Job[] = [];

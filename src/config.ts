@@ -27,6 +27,8 @@ export interface AppConfig {
   devTopUp: boolean;
   /** Outgoing webhooks may target loopback/private addresses (development and tests only). */
   allowPrivateWebhooks: boolean;
+  /** scrypt cost log2(N) for new password hashes; 15 (OWASP) by default, lower only for tests and benches. */
+  scryptLn: number;
 }
 
 const int = (v: string | undefined, name: string, dflt: number): number => {
@@ -58,6 +60,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jobIntervalMs: int(env.JOB_INTERVAL_MS, 'JOB_INTERVAL_MS', 1000),
     devTopUp: env.NODE_ENV !== 'production' && env.DEV_TOP_UP !== 'off',
     allowPrivateWebhooks: env.NODE_ENV !== 'production',
+    scryptLn: int(env.SCRYPT_LN, 'SCRYPT_LN', 15),
   };
 }
 
