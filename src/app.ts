@@ -7,6 +7,11 @@ import { advisoryLeader, entryBytes, Ledger, LedgerStore, loadSigner, Sequencer,
 import { AccountsService, SCRYPT_PARAMS } from './accounts/index.ts';
 import { MoneyService } from './money/index.ts';
 import { JobRunner, type Job } from './jobs/index.ts';
+import { moneyExpiryJob, WalletService } from './wallet/index.ts';
+import { InventoryService } from './inventory/index.ts';
+import { CheckoutService, OrdersService } from './orders/index.ts';
+import { CatalogService } from './catalog/index.ts';
+import { notificationsJob, NotificationsService } from './notifications/index.ts';
 // modules: imports
 
 export interface App {
@@ -15,6 +20,12 @@ export interface App {
   ledger: Ledger;
   accounts: AccountsService;
   money: MoneyService;
+  wallet: WalletService;
+  inventory: InventoryService;
+  catalog: CatalogService;
+  notifications: NotificationsService;
+  orders: OrdersService;
+  checkout: CheckoutService;
   // modules: App fields
   /** Background work (expiries, auto-confirm, webhook delivery); started with the server. */
   jobs: JobRunner;
@@ -57,11 +68,22 @@ export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App
     const ledger = new Ledger(db.kysely, store, sequencer, config.origin, signer.verifierKey, db.sqlite);
     const accounts = new AccountsService(db.kysely, ledger, { scrypt: { ...SCRYPT_PARAMS, ln: config.scryptLn } });
     const money = new MoneyService(db.kysely, ledger);
+    const wallet = new WalletService(db.kysely, money, accounts, { devTopUp: config.devTopUp });
+    const notifications = new NotificationsService(db.kysely, { allowPrivateWebhooks: config.allowPrivateWebhooks, onError: (err) => http.log.error({ err }, 'notification stream poll failed; will retry') });
+    const inventory = new InventoryService(db.kysely, ledger, notifications.notify);
+    const catalog = new CatalogService(db.kysely, ledger);
+    const orders = new OrdersService({ db: db.kysely, ledger, money, catalog, inventory, notify: notifications.notify });
+    const checkout = new CheckoutService(orders);
     // modules: services (construct in dependency order)
     const jobList: Job[] = [];
+    jobList.push(
+      { name: 'orders', tick: (now) => orders.tick(now) },
+      moneyExpiryJob(db.kysely, money),
+      notificationsJob(notifications),
+    );
     // modules: jobs
     const jobs = new JobRunner(jobList, { intervalMs: config.jobIntervalMs, onError: (job, err) => http.log.error({ err, job }, 'background job failed; will retry') });
-    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money /* modules: http deps */, logLevel: config.logLevel });
+    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout /* modules: http deps */, logLevel: config.logLevel });
     if (config.sequencer) sequencer.start();
     if (config.jobs) jobs.start();
     let closed = false;
@@ -71,6 +93,12 @@ export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App
       ledger,
       accounts,
       money,
+      wallet,
+      inventory,
+      catalog,
+      notifications,
+      orders,
+      checkout,
       // modules: App values
       jobs,
       sequencer,

@@ -6,7 +6,7 @@ const USAGE = `usage: chainmall <command>
   verify --url URL --key VKEY [--prev CHECKPOINT_FILE] [--json]
                                          audit a remote log from its tiles; with --prev, prove it extends that checkpoint
   receipt verify FILE --key VKEY [--json]
-                                         verify a receipt offline
+                                         verify a ledger or order receipt offline
   bench [ledger] [--json]                print benchmark figures`;
 
 async function main(argv: string[]): Promise<number> {

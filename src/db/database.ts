@@ -1,7 +1,12 @@
 import type { LedgerTables } from '../ledger/tables.ts';
+import type { CatalogTables } from '../catalog/tables.ts';
 import type { MoneyTables } from '../money/tables.ts';
 import type { AccountsTables } from '../accounts/tables.ts';
 import type { IdempotencyTables } from '../http/idempotency.ts';
+import type { OrdersTables } from '../orders/tables.ts';
+import type { WalletTables } from '../wallet/tables.ts';
+import type { InventoryTables } from '../inventory/tables.ts';
+import type { NotificationsTables } from '../notifications/tables.ts';
 
 /** The whole schema: each module contributes the tables it owns. */
-export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables /* modules: tables */ {}
+export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables , OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables /* modules: tables */ {}

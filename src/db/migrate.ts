@@ -4,6 +4,11 @@ import { ledgerMigrations } from '../ledger/migrations/index.ts';
 import { moneyMigrations } from '../money/migrations/index.ts';
 import { accountsMigrations } from '../accounts/migrations/index.ts';
 import { idempotencyMigrations } from '../http/idempotency.ts';
+import { ordersMigrations } from '../orders/migrations/index.ts';
+import { walletMigrations } from '../wallet/migrations/index.ts';
+import { inventoryMigrations } from '../inventory/migrations/index.ts';
+import { catalogMigrations } from '../catalog/migrations/index.ts';
+import { notificationsMigrations } from '../notifications/migrations/index.ts';
 // modules: migration imports
 
 /** Column types that differ between the two engines; migrations take them instead of branching. */
@@ -21,7 +26,7 @@ export const ddlFor = (dialect: DialectName): Ddl =>
     : { dialect, blob: 'blob', bigint: 'integer', serial: 'integer' };
 
 export function allMigrations(ddl: Ddl): Record<string, Migration> {
-  return { ...ledgerMigrations(ddl), ...moneyMigrations(ddl), ...accountsMigrations(ddl), ...idempotencyMigrations(ddl) /* modules: migrations */ };
+  return { ...ledgerMigrations(ddl), ...moneyMigrations(ddl), ...accountsMigrations(ddl), ...idempotencyMigrations(ddl), ...ordersMigrations(ddl), ...walletMigrations(ddl), ...inventoryMigrations(ddl), ...catalogMigrations(ddl), ...notificationsMigrations(ddl) /* modules: migrations */ };
 }
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<void> {

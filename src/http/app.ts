@@ -12,6 +12,11 @@ import { installProblemHandlers, ProblemSchema } from './problem.ts';
 import { homePage } from './home.ts';
 import type { AppConfig } from '../config.ts';
 import type { MoneyService } from '../money/index.ts';
+import { walletRoutes, type WalletService } from '../wallet/index.ts';
+import { inventoryRoutes, type InventoryService } from '../inventory/index.ts';
+import { catalogRoutes, type CatalogService } from '../catalog/index.ts';
+import { notificationsRoutes, type NotificationsService } from '../notifications/index.ts';
+import { ordersRoutes, type CheckoutService, type OrdersService } from '../orders/index.ts';
 // modules: imports
 
 export interface HttpDeps {
@@ -20,6 +25,12 @@ export interface HttpDeps {
   db: Kysely<Database>;
   accounts: AccountsService;
   money: MoneyService;
+  wallet: WalletService;
+  inventory: InventoryService;
+  catalog: CatalogService;
+  notifications: NotificationsService;
+  orders: OrdersService;
+  checkout: CheckoutService;
   // modules: HttpDeps fields
   logLevel?: string;
 }
@@ -46,6 +57,12 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
       tags: [
         { name: 'ledger', description: 'The verifiable log: blocks, entries, receipts, proofs' },
         { name: 'accounts', description: 'Sign-up, sessions (cm_session cookie) and API tokens (Authorization: Bearer cm_…)' },
+        { name: 'wallet', description: 'Wallet balances, statements, P2P transfers, withdrawals; merchant receivables' },
+        { name: 'inventory', description: 'Stock locations, stock levels per variant and location, public availability' },
+        { name: 'catalog', description: 'Merchants, categories, products with variants and images, search, commission rules' },
+        { name: 'notifications', description: 'In-app notifications (list, SSE stream) and merchant webhooks (Standard Webhooks)' },
+        { name: 'cart', description: 'One cart across merchants' },
+        { name: 'orders', description: 'Checkout, orders as a logged state machine, receipts' },
         // modules: tags
       ],
       components: {
@@ -67,6 +84,11 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(ledgerRoutes, { prefix: '/api/ledger', ledger: deps.ledger });
   await app.register(logRoutes, { prefix: '/log', ledger: deps.ledger });
   await app.register(accountsRoutes, { prefix: '/api', accounts: deps.accounts });
+  await app.register(walletRoutes, { prefix: '/api', wallet: deps.wallet });
+  await app.register(inventoryRoutes, { prefix: '/api', inventory: deps.inventory });
+  await app.register(catalogRoutes, { prefix: '/api', catalog: deps.catalog });
+  await app.register(notificationsRoutes, { prefix: '/api', notifications: deps.notifications });
+  await app.register(ordersRoutes, { prefix: '/api', orders: deps.orders, checkout: deps.checkout });
   // modules: routes
   return app;
 }

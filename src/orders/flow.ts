@@ -16,7 +16,7 @@ export const ORDER_STATES = [
   'shipped', // handed to a carrier with a tracking number
   'in_transit', // one or more carrier scans
   'delivered', // the carrier says so; auto-confirm counts from here
-  'received', // the buyer confirmed, or auto-confirm did; the review (refund) window runs
+  'received', // the buyer confirmed, or auto-confirm did: escrow goes to the merchant; the review (refund) window runs
   'refund_requested',
   'refunded', // terminal
   'completed', // terminal: review window over, escrow released to the merchant
@@ -39,7 +39,8 @@ export interface Actor {
  * prepaid: paid at checkout into escrow; nothing is allocated or shipped until escrow is held.
  * pay_on_receipt: the merchant ships first; the buyer pays after receipt, by a deadline (then
  * the order is flagged overdue). The per-buyer limit on unpaid received orders is a checkout rule.
- * In both modes the money sits in escrow until the review window is over or a refund is decided.
+ * In both modes the money sits in escrow until receipt (pay_on_receipt: it passes through at
+ * payment); a refund in the review window comes back from the merchant's receivable.
  */
 export const PAYMENT_MODES = ['prepaid', 'pay_on_receipt'] as const;
 export type PaymentMode = (typeof PAYMENT_MODES)[number];
@@ -152,9 +153,10 @@ export const ORDER_FLOW = {
       : o.mode === 'pay_on_receipt' && o.state !== 'received' ? 'order.not_received'
       : BigInt(i['amountMinor']!) !== o.totalMinor ? 'order.amount_mismatch'
       : null,
+    // Paid after receipt, the money passes through escrow to the merchant at once.
     effect: (o, i) => ({
-      facts: { paid: true, paymentId: i['paymentId']!, escrowHeld: true, overdue: false },
-      data: { paymentId: i['paymentId']!, amountMinor: o.totalMinor.toString(), currency: o.currency, late: o.overdue },
+      facts: { paid: true, paymentId: i['paymentId']!, escrowHeld: o.state !== 'received', overdue: false },
+      data: { paymentId: i['paymentId']!, amountMinor: o.totalMinor.toString(), currency: o.currency, late: o.overdue, released: o.state === 'received' },
     }),
   },
   fail_payment: {
@@ -228,15 +230,10 @@ export const ORDER_FLOW = {
     }),
   },
   refund: {
-    // The refund goes back to the buyer; the rest of the escrow (a partial refund) to the merchant.
+    // Escrow was released at receipt: the refund comes back from the merchant's receivable (and
+    // the commission's share from the platform's revenue).
     from: ['refund_requested'], to: 'refunded', roles: ['merchant', 'admin'], input: {},
-    effect: (o) => {
-      const refund = o.refundMinor!;
-      return {
-        facts: { escrowHeld: false },
-        data: { refundMinor: refund.toString(), releaseMinor: (o.totalMinor - refund).toString(), currency: o.currency },
-      };
-    },
+    effect: (o) => ({ data: { refundMinor: o.refundMinor!.toString(), currency: o.currency } }),
   },
   reject_refund: {
     from: ['refund_requested'], to: 'received', roles: ['merchant', 'admin'], input: { reason: 'code' },
@@ -245,7 +242,6 @@ export const ORDER_FLOW = {
   complete: {
     from: ['received'], to: 'completed', roles: ['system'], input: {},
     guard: (o, _i, now) => (!o.paid ? 'order.unpaid' : before(now, o.reviewEndsAt) ? 'order.review_window_open' : null),
-    effect: (o) => ({ facts: { escrowHeld: false }, data: { releaseMinor: o.totalMinor.toString(), currency: o.currency } }),
   },
   cancel: {
     from: ['created', 'accepted', 'allocated'], to: 'cancelled', roles: ['buyer', 'merchant', 'admin', 'system'], input: { reason: 'code' },
@@ -256,7 +252,11 @@ export const ORDER_FLOW = {
 function receive(o: OrderFacts, now: Date): Effect {
   const reviewEndsAt = plusDays(now, o.terms.reviewDays);
   const paymentDueAt = o.paid ? null : plusDays(now, o.terms.paymentDays);
-  return { facts: { receivedAt: iso(now), reviewEndsAt, paymentDueAt }, data: { reviewEndsAt, paymentDueAt } };
+  // Receipt releases escrow to the merchant (less commission); the review window still allows a refund.
+  return {
+    facts: { receivedAt: iso(now), reviewEndsAt, paymentDueAt, escrowHeld: false },
+    data: { reviewEndsAt, paymentDueAt, releaseMinor: (o.escrowHeld ? o.totalMinor : 0n).toString(), currency: o.currency },
+  };
 }
 
 export type TransitionName = keyof typeof ORDER_FLOW;
@@ -478,7 +478,8 @@ export function assertOrderInvariants(o: OrderFacts): void {
   assert(!o.overdue || (o.mode === 'pay_on_receipt' && !o.paid && o.state === 'received'), `order ${o.id}: overdue out of place`);
   assert(o.state !== 'payment_failed' || o.mode === 'prepaid', `order ${o.id}: payment_failed in ${o.mode}`);
   assert(o.state !== 'completed' || o.paid, `order ${o.id}: completed unpaid`);
-  assert(o.state !== 'refund_requested' || (o.paid && o.escrowHeld), `order ${o.id}: refund requested without escrow`);
+  assert(o.state !== 'refund_requested' || o.paid, `order ${o.id}: refund requested unpaid`);
+  assert(!AFTER_RECEIPT.includes(o.state) || !o.escrowHeld, `order ${o.id}: escrow still held after receipt`);
   if (AFTER_ALLOCATION.includes(o.state)) {
     assert(o.locationId !== null, `order ${o.id}: ${o.state} without a stock location`);
     assert(o.mode !== 'prepaid' || o.paid, `order ${o.id}: prepaid order ${o.state} unpaid`);

@@ -1,0 +1,248 @@
+// One cart across merchants; checkout turns it into one checkout and one order per merchant, in
+// ONE transaction: stock reserved, orders and their documents written, the buyer's money held in
+// escrow (when paying by wallet), every step in the ledger. Any refusal leaves nothing behind.
+import { randomBytes } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/database.ts';
+import type { Actor as HttpActor } from '../http/auth.ts';
+import { assert, DomainError } from '../shared/index.ts';
+import { commitOrder, computeTotals, ORDER_QTY_MAX, orderInit, type OrderDocument, type ShippingAddress } from './document.ts';
+import { escrowTransfers, lineCommission, walletPaymentId } from './escrow.ts';
+import { apply, createOrder, isTerminal, ORDER_STATES, whyNot, type OrderEvent, type OrderFacts, type PaymentMode } from './flow.ts';
+import { randomOrderNumber } from './numbers.ts';
+import type { CheckoutVariant, MerchantTerms, Reader } from './ports.ts';
+import { factColumns, orderView, type OrderView } from './rows.ts';
+import { SYSTEM, type OrdersService } from './service.ts';
+
+export const CART_LINES_MAX = 100;
+const newId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
+
+export interface CheckoutInput {
+  /** The lines to buy; without them, the caller's cart (which the checkout then empties). */
+  items?: { variantId: string; qty: number }[];
+  shippingAddress: ShippingAddress;
+  /** Per checkout; pay_on_receipt only where every merchant in it allows it. */
+  paymentMode?: PaymentMode;
+  /** wallet: pay now from the wallet (prepaid); later: leave prepaid orders unpaid, stock reserved until they expire. */
+  pay?: 'wallet' | 'later';
+}
+
+export interface CheckoutView {
+  id: string;
+  buyerId: string;
+  createdAt: string;
+  orders: OrderView[];
+}
+
+export interface CartLine {
+  variantId: string;
+  qty: number;
+  sku: string;
+  name: string;
+  merchantId: string;
+  unitPriceMinor: string;
+  currency: string;
+  purchasable: boolean;
+}
+
+export interface CartView {
+  lines: CartLine[];
+  /** Per merchant, what the checkout would make one order of. */
+  merchants: { merchantId: string; currency: string; itemsMinor: string }[];
+}
+
+function mergeLines(items: { variantId: string; qty: number }[]): Map<string, number> {
+  if (items.length === 0) throw new DomainError('checkout.empty', 'nothing to check out: the cart is empty', 400);
+  const lines = new Map<string, number>();
+  for (const i of items) {
+    if (!Number.isSafeInteger(i.qty) || i.qty < 1 || i.qty > ORDER_QTY_MAX) throw new DomainError('checkout.bad_qty', `quantity must be a whole number in 1..${ORDER_QTY_MAX}`, 400);
+    const q = (lines.get(i.variantId) ?? 0) + i.qty;
+    if (q > ORDER_QTY_MAX) throw new DomainError('checkout.bad_qty', `quantity must be a whole number in 1..${ORDER_QTY_MAX}`, 400);
+    lines.set(i.variantId, q);
+  }
+  if (lines.size > CART_LINES_MAX) throw new DomainError('checkout.too_many_lines', `at most ${CART_LINES_MAX} different items per checkout`, 400);
+  return lines;
+}
+
+export class CheckoutService {
+  constructor(private readonly orders: OrdersService) {}
+
+  private get db() {
+    return this.orders.db;
+  }
+
+  // ------------------------------------------------------------------ cart
+
+  async cart(buyerId: string): Promise<CartView> {
+    const rows = await this.db.selectFrom('orders_cart_item').selectAll().where('buyer_id', '=', buyerId).orderBy('added_at').orderBy('variant_id').execute();
+    const variants = new Map((await this.orders.catalog.variantsForCheckout(this.db, rows.map((r) => r.variant_id))).map((v) => [v.variantId, v]));
+    const lines: CartLine[] = [];
+    const totals = new Map<string, { currency: string; items: bigint }>();
+    for (const r of rows) {
+      const v = variants.get(r.variant_id);
+      if (!v) continue; // removed from the catalog: no longer offered
+      lines.push({ variantId: v.variantId, qty: r.qty, sku: v.sku, name: v.name, merchantId: v.merchantId, unitPriceMinor: v.priceMinor.toString(), currency: v.currency, purchasable: v.purchasable });
+      if (!v.purchasable) continue;
+      const t = totals.get(v.merchantId) ?? { currency: v.currency, items: 0n };
+      t.items += v.priceMinor * BigInt(r.qty);
+      totals.set(v.merchantId, t);
+    }
+    return { lines, merchants: [...totals].map(([merchantId, t]) => ({ merchantId, currency: t.currency, itemsMinor: t.items.toString() })) };
+  }
+
+  /** Sets a line's quantity (0 removes it). Only purchasable variants go in. */
+  async setCartLine(buyerId: string, variantId: string, qty: number): Promise<CartView> {
+    if (!Number.isSafeInteger(qty) || qty < 0 || qty > ORDER_QTY_MAX) throw new DomainError('checkout.bad_qty', `quantity must be a whole number in 0..${ORDER_QTY_MAX}`, 400);
+    await this.db.transaction().execute(async (trx) => {
+      if (qty === 0) {
+        await trx.deleteFrom('orders_cart_item').where('buyer_id', '=', buyerId).where('variant_id', '=', variantId).execute();
+        return;
+      }
+      const [v] = await this.orders.catalog.variantsForCheckout(trx, [variantId]);
+      if (!v || !v.purchasable) throw new DomainError('not_found', 'product variant not found', 404);
+      const count = await trx.selectFrom('orders_cart_item').select((eb) => eb.fn.countAll<number>().as('n')).where('buyer_id', '=', buyerId).executeTakeFirstOrThrow();
+      const existing = await trx.selectFrom('orders_cart_item').select('qty').where('buyer_id', '=', buyerId).where('variant_id', '=', variantId).executeTakeFirst();
+      if (existing) {
+        await trx.updateTable('orders_cart_item').set({ qty }).where('buyer_id', '=', buyerId).where('variant_id', '=', variantId).execute();
+      } else {
+        if (Number(count.n) >= CART_LINES_MAX) throw new DomainError('checkout.too_many_lines', `at most ${CART_LINES_MAX} different items in a cart`, 400);
+        await trx.insertInto('orders_cart_item').values({ buyer_id: buyerId, variant_id: variantId, qty, added_at: this.orders.clock().toISOString() }).execute();
+      }
+    });
+    return this.cart(buyerId);
+  }
+
+  async clearCart(buyerId: string): Promise<void> {
+    await this.db.deleteFrom('orders_cart_item').where('buyer_id', '=', buyerId).execute();
+  }
+
+  // ------------------------------------------------------------------ checkout
+
+  async checkout(actor: HttpActor, input: CheckoutInput, fence?: (trx: Transaction<Database>) => Promise<void>): Promise<CheckoutView> {
+    if (actor.role !== 'buyer') throw new DomainError('auth.forbidden', 'only buyers check out', 403);
+    const buyerId = actor.userId;
+    const mode: PaymentMode = input.paymentMode ?? 'prepaid';
+    const payNow = mode === 'prepaid' && (input.pay ?? 'wallet') === 'wallet';
+    const now = this.orders.clock();
+    const checkoutId = newId('chk');
+
+    const orders = await this.db.transaction().execute(async (trx) => {
+      const fromCart = input.items === undefined;
+      const items = fromCart
+        ? (await trx.selectFrom('orders_cart_item').select(['variant_id', 'qty']).where('buyer_id', '=', buyerId).orderBy('added_at').execute()).map((r) => ({ variantId: r.variant_id, qty: r.qty }))
+        : input.items!;
+      const lines = mergeLines(items);
+      const variants = await this.orders.catalog.variantsForCheckout(trx, [...lines.keys()]);
+      const byId = new Map(variants.map((v) => [v.variantId, v]));
+      const groups = new Map<string, CheckoutVariant[]>();
+      for (const id of lines.keys()) {
+        const v = byId.get(id);
+        if (!v) throw new DomainError('checkout.variant_not_found', `product variant ${id} not found`, 404, { variantId: id });
+        if (!v.purchasable) throw new DomainError('checkout.not_purchasable', `product variant ${id} is not for sale`, 409, { variantId: id });
+        groups.set(v.merchantId, [...(groups.get(v.merchantId) ?? []), v]);
+      }
+
+      await trx.insertInto('orders_checkout').values({ id: checkoutId, buyer_id: buyerId, order_count: groups.size, created_at: now.toISOString() }).execute();
+      const made: OrderView[] = [];
+      // Merchants in a fixed order: concurrent checkouts take stock rows and accounts in the same order.
+      for (const merchantId of [...groups.keys()].sort()) {
+        const merchant = await this.orders.catalog.merchant(trx, merchantId);
+        await this.checkMerchant(trx, merchant, buyerId, mode);
+        const group = groups.get(merchantId)!;
+        made.push(await this.placeOrder(trx, { checkoutId, buyerId, merchant, mode, payNow, now, address: input.shippingAddress, lines: group.map((v) => ({ v, qty: lines.get(v.variantId)! })) }));
+      }
+      if (fromCart) await trx.deleteFrom('orders_cart_item').where('buyer_id', '=', buyerId).execute();
+      await fence?.(trx);
+      return made;
+    });
+    return { id: checkoutId, buyerId, createdAt: now.toISOString(), orders };
+  }
+
+  async checkoutView(actor: HttpActor, id: string): Promise<CheckoutView> {
+    let q = this.db.selectFrom('orders_checkout').selectAll().where('id', '=', id);
+    if (actor.role === 'buyer') q = q.where('buyer_id', '=', actor.userId);
+    else if (actor.role === 'merchant_staff') throw new DomainError('not_found', 'checkout not found', 404);
+    const row = await q.executeTakeFirst();
+    if (!row) throw new DomainError('not_found', 'checkout not found', 404);
+    const { items } = await this.orders.list(actor, { checkoutId: id, limit: 200 });
+    return { id: row.id, buyerId: row.buyer_id, createdAt: row.created_at, orders: items };
+  }
+
+  private async checkMerchant(trx: Reader, m: MerchantTerms, buyerId: string, mode: PaymentMode): Promise<void> {
+    if (m.status !== 'active') throw new DomainError('checkout.merchant_unavailable', `merchant ${m.id} is not taking orders`, 409, { merchantId: m.id });
+    if (mode !== 'pay_on_receipt') return;
+    if (!m.payOnReceipt) throw new DomainError('checkout.pay_on_receipt_unavailable', `merchant ${m.id} does not offer pay on receipt`, 409, { merchantId: m.id });
+    // Trust is earned: an overdue order anywhere, or too many unpaid ones here, stops pay-on-receipt.
+    const open = ORDER_STATES.filter((s) => !isTerminal(s));
+    const unpaid = await trx
+      .selectFrom('orders_order')
+      .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max('overdue').as('overdue')])
+      .where('buyer_id', '=', buyerId)
+      .where('mode', '=', 'pay_on_receipt')
+      .where('paid', '=', 0)
+      .where('state', 'in', open)
+      .where('merchant_id', '=', m.id)
+      .executeTakeFirstOrThrow();
+    const overdue = await trx.selectFrom('orders_order').select('id').where('buyer_id', '=', buyerId).where('overdue', '=', 1).limit(1).executeTakeFirst();
+    if (overdue) throw new DomainError('checkout.overdue_orders', 'pay the overdue orders first', 409, { orderId: overdue.id });
+    if (Number(unpaid.n) >= m.unpaidLimit) {
+      throw new DomainError('checkout.unpaid_limit', `at most ${m.unpaidLimit} unpaid pay-on-receipt orders with this merchant`, 409, { merchantId: m.id, limit: m.unpaidLimit });
+    }
+  }
+
+  private async placeOrder(
+    trx: Transaction<Database>,
+    p: { checkoutId: string; buyerId: string; merchant: MerchantTerms; mode: PaymentMode; payNow: boolean; now: Date; address: ShippingAddress; lines: { v: CheckoutVariant; qty: number }[] },
+  ): Promise<OrderView> {
+    const { merchant, now } = p;
+    const orderId = newId('ord');
+    let commission = 0n;
+    const bpsByCategory = new Map<string | null, number>();
+    for (const { v, qty } of p.lines) {
+      if (v.currency !== merchant.currency) throw new DomainError('checkout.currency_mismatch', `variant ${v.variantId} is priced in ${v.currency}, its merchant sells in ${merchant.currency}`, 409);
+      let bps = bpsByCategory.get(v.categoryId);
+      if (bps === undefined) bpsByCategory.set(v.categoryId, (bps = await this.orders.catalog.commissionBps(trx, merchant.id, v.categoryId)));
+      commission += lineCommission(v.priceMinor * BigInt(qty), bps);
+    }
+    const items = p.lines.map(({ v, qty }) => ({ sku: v.sku, name: v.name, qty, unitPriceMinor: v.priceMinor.toString(), currency: v.currency }));
+    const doc: OrderDocument = {
+      v: 1, orderId, number: randomOrderNumber(now), buyerId: p.buyerId, merchantId: merchant.id, placedAt: now.toISOString(),
+      paymentMode: p.mode, currency: merchant.currency, items, totals: computeTotals(items), shippingAddress: p.address,
+    };
+    const { salt, commitment } = commitOrder(doc);
+    const created = createOrder(orderInit(doc, commitment, merchant.terms), now);
+    assert(commission <= created.next.totalMinor, 'checkout: commission above the order total');
+
+    await this.orders.inventory.reserve(trx, {
+      orderId, merchantId: merchant.id, lines: p.lines.map(({ v, qty }) => ({ variantId: v.variantId, qty })),
+      expiresAt: p.mode === 'prepaid' && !p.payNow ? new Date(now.getTime() + this.orders.reservationTtlMs).toISOString() : null, actor: p.buyerId,
+    });
+
+    let facts: OrderFacts = created.next;
+    const events: OrderEvent[] = [created.event];
+    if (p.payNow) {
+      const input = { paymentId: walletPaymentId(facts), amountMinor: facts.totalMinor.toString() };
+      const why = whyNot(facts, 'pay', SYSTEM.flow, input, now);
+      assert(why === null, `checkout: a new prepaid order refused payment (${why})`);
+      const paid = apply(facts, 'pay', input, now);
+      await this.orders.inventory.commit(trx, orderId, p.buyerId);
+      const transfers = escrowTransfers('pay', facts, paid.next, commission, p.buyerId);
+      if (transfers.length > 0) {
+        await this.orders.openEscrowAccounts(trx, facts);
+        await this.orders.money.transferAll(trx, transfers);
+      }
+      facts = paid.next;
+      events.push(paid.event);
+    }
+
+    const row = {
+      id: orderId, number: doc.number, checkout_id: p.checkoutId, buyer_id: p.buyerId, merchant_id: merchant.id, mode: p.mode,
+      currency: merchant.currency, total_minor: Number(facts.totalMinor), commission_minor: Number(commission),
+      ...factColumns(facts), version: 1, document: JSON.stringify(doc), salt, commitment, created_at: facts.createdAt,
+    };
+    assert(Number.isSafeInteger(row.total_minor), 'checkout: order total beyond 2^53');
+    await trx.insertInto('orders_order').values(row).execute();
+    await this.orders.appendSteps(trx, orderId, 0, events, p.buyerId);
+    return orderView(row, { address: true, commission: false });
+  }
+}

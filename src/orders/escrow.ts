@@ -1,0 +1,103 @@
+// The money each order step moves, as data: pure, so the arithmetic is tested without a database.
+// Transfer ids derive from the order id, so a retried step can never move money twice (the money
+// module treats a replayed id as the same transfer, and a different one under that id as a conflict).
+//
+// prepaid:        pay → hold (pending) buyer wallet → escrow; receipt → post the hold, release
+// pay_on_receipt: pay (after receipt) → buyer wallet → escrow, released at once
+// release:        escrow → merchant receivable (total − commission) and escrow → revenue (commission)
+// cancel/reject:  void the hold
+// refund:         receivable → buyer (refund − its commission share), revenue → buyer (the share)
+import type { TransferInput } from '../money/index.ts';
+import { ownedAccountId, systemAccountId } from '../money/index.ts';
+import { assert } from '../shared/index.ts';
+import type { OrderFacts, TransitionName } from './flow.ts';
+
+export const BPS_DENOMINATOR = 10_000n;
+
+/** Commission on one line: floor(lineTotal × bps / 10000); the platform never rounds in its own favour. */
+export function lineCommission(lineTotalMinor: bigint, bps: number): bigint {
+  assert(Number.isInteger(bps) && bps >= 0 && bps <= 10_000, `escrow: commission ${bps} bps out of range`);
+  assert(lineTotalMinor >= 0n, 'escrow: negative line total');
+  return (lineTotalMinor * BigInt(bps)) / BPS_DENOMINATOR;
+}
+
+/** The commission's share of a refund, in proportion: floor(commission × refund / total). */
+export function refundCommissionShare(commission: bigint, refund: bigint, total: bigint): bigint {
+  assert(total > 0n && refund > 0n && refund <= total, 'escrow: refund out of range');
+  assert(commission >= 0n && commission <= total, 'escrow: commission out of range');
+  return (commission * refund) / total;
+}
+
+export interface EscrowAccounts {
+  wallet: string;
+  receivable: string;
+  escrow: string;
+  revenue: string;
+}
+
+export const escrowAccounts = (o: Pick<OrderFacts, 'buyerId' | 'merchantId' | 'currency'>): EscrowAccounts => ({
+  wallet: ownedAccountId('buyer_wallet', o.buyerId, o.currency),
+  receivable: ownedAccountId('merchant_receivable', o.merchantId, o.currency),
+  escrow: systemAccountId('platform_escrow', o.currency),
+  revenue: systemAccountId('platform_revenue', o.currency),
+});
+
+const holdId = (orderId: string) => `hold:${orderId}`;
+
+/** The payment's id as the order records it: the wallet transfer that took the money. */
+export function walletPaymentId(o: Pick<OrderFacts, 'id' | 'mode'>): string {
+  return o.mode === 'prepaid' ? holdId(o.id) : `pay:${o.id}`;
+}
+
+function release(o: OrderFacts, a: EscrowAccounts, commission: bigint, actor: string): TransferInput[] {
+  const net = o.totalMinor - commission;
+  const out: TransferInput[] = [];
+  const meta = { order: o.id };
+  if (net > 0n) out.push({ id: `release:${o.id}`, debit: a.escrow, credit: a.receivable, amount: net, currency: o.currency, code: 'order_release', meta, actor });
+  if (commission > 0n) out.push({ id: `commission:${o.id}`, debit: a.escrow, credit: a.revenue, amount: commission, currency: o.currency, code: 'order_commission', meta, actor });
+  return out;
+}
+
+/**
+ * The transfers of `transition` taking `before` to `after`, given the order's commission (fixed at
+ * checkout). Empty when the step moves no money.
+ */
+export function escrowTransfers(transition: TransitionName, before: OrderFacts, after: OrderFacts, commission: bigint, actor: string): TransferInput[] {
+  assert(commission >= 0n && commission <= before.totalMinor, `escrow: commission of order ${before.id} out of range`);
+  const a = escrowAccounts(before);
+  const meta = { order: before.id };
+  switch (transition) {
+    case 'pay': {
+      if (before.totalMinor === 0n) return [];
+      if (before.mode === 'prepaid') {
+        return [{ id: holdId(before.id), debit: a.wallet, credit: a.escrow, amount: before.totalMinor, currency: before.currency, code: 'order_hold', pending: true, meta, actor }];
+      }
+      assert(!after.escrowHeld, 'escrow: a payment after receipt is released at once');
+      return [
+        { id: `pay:${before.id}`, debit: a.wallet, credit: a.escrow, amount: before.totalMinor, currency: before.currency, code: 'order_payment', meta, actor },
+        ...release(before, a, commission, actor),
+      ];
+    }
+    case 'confirm_receipt':
+    case 'auto_confirm': {
+      if (!before.escrowHeld || before.totalMinor === 0n) return [];
+      assert(before.mode === 'prepaid', 'escrow: only prepaid orders hold escrow before receipt');
+      return [{ id: `post:${before.id}`, pendingId: holdId(before.id), resolve: 'post', meta, actor }, ...release(before, a, commission, actor)];
+    }
+    case 'cancel':
+    case 'reject':
+      if (!before.escrowHeld || before.totalMinor === 0n) return [];
+      return [{ id: `void:${before.id}`, pendingId: holdId(before.id), resolve: 'void', meta, actor }];
+    case 'refund': {
+      const refund = after.refundMinor;
+      assert(refund !== null && refund > 0n, `escrow: refund of order ${before.id} without an amount`);
+      const share = refundCommissionShare(commission, refund, before.totalMinor);
+      const out: TransferInput[] = [];
+      if (refund - share > 0n) out.push({ id: `refund:${before.id}`, debit: a.receivable, credit: a.wallet, amount: refund - share, currency: before.currency, code: 'order_refund', meta, actor });
+      if (share > 0n) out.push({ id: `refund-fee:${before.id}`, debit: a.revenue, credit: a.wallet, amount: share, currency: before.currency, code: 'order_refund_commission', meta, actor });
+      return out;
+    }
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,42 @@
+// What orders needs from the modules around it, stated here so the dependency points one way
+// (catalog and inventory know nothing of orders) and tests could substitute them.
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/database.ts';
+
+export type Reader = Kysely<Database> | Transaction<Database>;
+
+export interface MerchantTerms {
+  id: string;
+  status: 'active' | 'suspended';
+  currency: string;
+  payOnReceipt: boolean;
+  unpaidLimit: number;
+  terms: { autoConfirmDays: number; reviewDays: number; paymentDays: number };
+}
+
+export interface CheckoutVariant {
+  variantId: string;
+  productId: string;
+  merchantId: string;
+  sku: string;
+  name: string;
+  priceMinor: bigint;
+  currency: string;
+  categoryId: string | null;
+  purchasable: boolean;
+}
+
+export interface CatalogPort {
+  merchant(db: Reader, id: string): Promise<MerchantTerms>;
+  variantsForCheckout(db: Reader, variantIds: string[]): Promise<CheckoutVariant[]>;
+  commissionBps(db: Reader, merchantId: string, categoryId: string | null): Promise<number>;
+}
+
+export interface InventoryPort {
+  reserve(trx: Transaction<Database>, input: { orderId: string; merchantId: string; lines: { variantId: string; qty: number }[]; expiresAt: string | null; actor: string }): Promise<unknown>;
+  commit(trx: Transaction<Database>, orderId: string, actor: string): Promise<void>;
+  allocate(trx: Transaction<Database>, orderId: string, locationId: string | null, actor: string): Promise<string>;
+  ship(trx: Transaction<Database>, orderId: string, actor: string): Promise<void>;
+  release(trx: Transaction<Database>, orderId: string, reason: string, actor: string): Promise<void>;
+  expiredReservations(db: Reader, now: Date, limit: number): Promise<{ reservationId: string; orderId: string }[]>;
+}

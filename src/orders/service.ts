@@ -1,0 +1,397 @@
+// Orders as a service: every transition is one call that locks the order, asks the flow (pure)
+// whether it may happen, moves stock and money, and writes the row, its timeline step and its
+// `order.<transition>` ledger entry in ONE transaction.
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../db/database.ts';
+import type { Actor as HttpActor } from '../http/auth.ts';
+import type { Ledger, LedgerEventInput, Ticket } from '../ledger/index.ts';
+import type { MoneyService } from '../money/index.ts';
+import { assert, DomainError, notFound, type Notice, type Notify } from '../shared/index.ts';
+import { escrowAccounts, escrowTransfers, walletPaymentId } from './escrow.ts';
+import { apply, orderRefusal, whyNot, type Actor as FlowActor, type OrderEvent, type OrderFacts, type TransitionInput, type TransitionName } from './flow.ts';
+import type { CatalogPort, InventoryPort } from './ports.ts';
+import type { OrderDocument } from './document.ts';
+import { ORDER_RECEIPT_FORMAT, type OrderReceipt } from './receipt.ts';
+import { factColumns, factsOf, orderView, type EventRow, type OrderRow, type OrderView, type TimelineStep } from './rows.ts';
+
+export const ORDERS_LIST_LIMIT_MAX = 200;
+const LIST_LIMIT_DEFAULT = 50;
+const JOB_BATCH = 100;
+const RECEIPT_WAIT_MS = 5_000;
+/** An unpaid prepaid order keeps its stock this long. */
+export const RESERVATION_TTL_MS = 15 * 60_000;
+
+export interface OrdersDeps {
+  db: Kysely<Database>;
+  ledger: Ledger;
+  money: MoneyService;
+  catalog: CatalogPort;
+  inventory: InventoryPort;
+  notify: Notify;
+  clock?: () => Date;
+  reservationTtlMs?: number;
+}
+
+/** Who acts, as the flow sees it, and the id the ledger names. */
+export interface Acting {
+  flow: FlowActor;
+  ledgerActor: string;
+}
+
+export const SYSTEM: Acting = { flow: { role: 'system', id: 'system' }, ledgerActor: 'system' };
+
+/** The flow's view of an HTTP caller. Auditors only read: they get no flow role at all. */
+export function acting(actor: HttpActor): Acting {
+  switch (actor.role) {
+    case 'buyer':
+      return { flow: { role: 'buyer', id: actor.userId }, ledgerActor: actor.userId };
+    case 'merchant_staff':
+      assert(actor.merchantId, 'orders: merchant staff without a merchant');
+      return { flow: { role: 'merchant', id: actor.merchantId }, ledgerActor: actor.userId };
+    case 'admin':
+      return { flow: { role: 'admin', id: actor.userId }, ledgerActor: actor.userId };
+    default:
+      throw new DomainError('auth.read_only', 'auditors have read-only access', 403);
+  }
+}
+
+/** Who is told about a step (ids only: notices may leave the platform as webhooks). */
+const NOTICES: Partial<Record<TransitionName | 'created', ('buyer' | 'merchant')[]>> = {
+  created: ['merchant'],
+  pay: ['merchant'],
+  accept: ['buyer'],
+  reject: ['buyer'],
+  ship: ['buyer'],
+  deliver: ['buyer'],
+  confirm_receipt: ['merchant'],
+  auto_confirm: ['buyer', 'merchant'],
+  mark_overdue: ['buyer', 'merchant'],
+  request_refund: ['merchant'],
+  refund: ['buyer'],
+  reject_refund: ['buyer'],
+  cancel: ['buyer', 'merchant'],
+  fail_payment: ['buyer'],
+};
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+const encodeCursor = (createdAt: string, id: string) => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+function decodeCursor(c: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    // fall through
+  }
+  throw new DomainError('bad_cursor', 'the cursor is not one this list handed out', 400);
+}
+
+export class OrdersService {
+  readonly db: Kysely<Database>;
+  readonly ledger: Ledger;
+  readonly money: MoneyService;
+  readonly catalog: CatalogPort;
+  readonly inventory: InventoryPort;
+  readonly notify: Notify;
+  readonly clock: () => Date;
+  readonly reservationTtlMs: number;
+  /** SQLite has one writer and no row locks; PostgreSQL locks the order row for the transition. */
+  private readonly rowLocks: boolean;
+  /** Money accounts known to exist (they are never deleted), so hot paths skip re-opening them. */
+  private readonly openAccounts = new Set<string>();
+
+  constructor(deps: OrdersDeps) {
+    this.db = deps.db;
+    this.ledger = deps.ledger;
+    this.money = deps.money;
+    this.catalog = deps.catalog;
+    this.inventory = deps.inventory;
+    this.notify = deps.notify;
+    this.clock = deps.clock ?? (() => new Date());
+    this.reservationTtlMs = deps.reservationTtlMs ?? RESERVATION_TTL_MS;
+    this.rowLocks = this.db.getExecutor().adapter.constructor.name !== 'SqliteAdapter';
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /** The order if `actor` may see it; 404 otherwise (tenancy: others' orders do not exist for you). */
+  async order(actor: HttpActor, id: string, opts: { timeline?: boolean } = {}): Promise<OrderView> {
+    const row = await this.visible(this.db, actor, id);
+    const view = orderView(row, this.viewOpts(actor));
+    if (opts.timeline) view.timeline = await this.timeline(row.id);
+    return view;
+  }
+
+  private viewOpts(actor: HttpActor) {
+    // The address is for the buyer and the merchant who ships; platform staff see amounts and states.
+    const party = actor.role === 'buyer' || actor.role === 'merchant_staff';
+    return { address: party, commission: actor.role !== 'buyer' };
+  }
+
+  private async visible(db: Kysely<Database> | Transaction<Database>, actor: HttpActor, id: string): Promise<OrderRow> {
+    let q = db.selectFrom('orders_order').selectAll().where('id', '=', id);
+    if (actor.role === 'buyer') q = q.where('buyer_id', '=', actor.userId);
+    else if (actor.role === 'merchant_staff') q = q.where('merchant_id', '=', actor.merchantId ?? '');
+    const row = await q.executeTakeFirst();
+    if (!row) throw notFound('order');
+    return row;
+  }
+
+  async list(actor: HttpActor, f: { state?: string; checkoutId?: string; cursor?: string; limit?: number }): Promise<Page<OrderView>> {
+    const limit = Math.min(f.limit ?? LIST_LIMIT_DEFAULT, ORDERS_LIST_LIMIT_MAX);
+    let q = this.db.selectFrom('orders_order').selectAll();
+    if (actor.role === 'buyer') q = q.where('buyer_id', '=', actor.userId);
+    else if (actor.role === 'merchant_staff') q = q.where('merchant_id', '=', actor.merchantId ?? '');
+    if (f.state) q = q.where('state', '=', f.state);
+    if (f.checkoutId) q = q.where('checkout_id', '=', f.checkoutId);
+    if (f.cursor) {
+      const [at, id] = decodeCursor(f.cursor);
+      q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', id)])]));
+    }
+    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { items: page.map((r) => orderView(r, this.viewOpts(actor))), nextCursor: more && last ? encodeCursor(last.created_at, last.id) : null };
+  }
+
+  /** Every step, oldest first, with its leaf index once integrated. */
+  async timeline(orderId: string): Promise<TimelineStep[]> {
+    const rows = await this.db.selectFrom('orders_event').selectAll().where('order_id', '=', orderId).orderBy('seq').execute();
+    const leaves = await this.leafIndices(rows.map((r) => r.queue_id));
+    return rows.map((r) => ({
+      seq: r.seq, kind: r.kind, from: r.from_state, to: r.to_state, at: r.at, actor: r.actor,
+      data: JSON.parse(r.data) as Record<string, unknown>, leafIndex: leaves.get(r.queue_id) ?? null,
+    }));
+  }
+
+  private async leafIndices(queueIds: number[]): Promise<Map<number, number>> {
+    if (queueIds.length === 0) return new Map();
+    const rows = await this.db.selectFrom('ledger_entry').select(['idx', 'queue_id']).where('queue_id', 'in', queueIds).execute();
+    return new Map(rows.map((r) => [Number(r.queue_id), Number(r.idx)]));
+  }
+
+  /** The order's steps as stored, for receipts. */
+  async events(orderId: string): Promise<EventRow[]> {
+    return this.db.selectFrom('orders_event').selectAll().where('order_id', '=', orderId).orderBy('seq').execute();
+  }
+
+  /**
+   * The order's receipt for the buyer or the merchant: document, salt and a ledger receipt per step.
+   * Waits briefly for steps the sequencer has not integrated yet; those still pending are left out.
+   */
+  async receipt(actor: HttpActor, id: string): Promise<OrderReceipt> {
+    if (actor.role !== 'buyer' && actor.role !== 'merchant_staff') throw notFound('order');
+    const row = await this.visible(this.db, actor, id);
+    const events = await this.events(row.id);
+    await this.ledger.waitFor(events.map((e) => ({ queueId: e.queue_id })), RECEIPT_WAIT_MS).catch(() => undefined);
+    const leaves = await this.leafIndices(events.map((e) => e.queue_id));
+    const steps = [];
+    for (const e of events) {
+      const idx = leaves.get(e.queue_id);
+      if (idx === undefined) continue;
+      steps.push({ seq: e.seq, kind: e.kind, receipt: await this.ledger.receipt(idx) });
+    }
+    return { format: ORDER_RECEIPT_FORMAT, orderId: row.id, number: row.number, document: JSON.parse(row.document) as OrderDocument, salt: row.salt, commitment: row.commitment, steps };
+  }
+
+  // ------------------------------------------------------------------ transitions
+
+  /** One transition by an HTTP caller. Refusals are problem+json: 404 not yours, 403 role, 409 state or guard. */
+  async transition(actor: HttpActor, orderId: string, name: string, input: TransitionInput, fence?: (trx: Transaction<Database>) => Promise<void>): Promise<OrderView> {
+    const who = acting(actor);
+    const row = await this.db.transaction().execute(async (trx) => {
+      const locked = await this.lockVisible(trx, actor, orderId);
+      const next = await this.step(trx, locked, who, name, input, this.clock());
+      await fence?.(trx);
+      return next;
+    });
+    return orderView(row, this.viewOpts(actor));
+  }
+
+  private async lockVisible(trx: Transaction<Database>, actor: HttpActor, id: string): Promise<OrderRow> {
+    if (this.rowLocks) await sql`select id from orders_order where id = ${id} for update`.execute(trx);
+    return this.visible(trx, actor, id);
+  }
+
+  private async lock(trx: Transaction<Database>, id: string): Promise<OrderRow> {
+    if (this.rowLocks) await sql`select id from orders_order where id = ${id} for update`.execute(trx);
+    const row = await trx.selectFrom('orders_order').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound('order');
+    return row;
+  }
+
+  /**
+   * The heart: guard, pure apply, side effects (stock, money), row, timeline, ledger, notices.
+   * The caller holds the order's row lock (PostgreSQL) or the only write connection (SQLite).
+   */
+  async step(trx: Transaction<Database>, row: OrderRow, who: Acting, name: string, input: TransitionInput, now: Date): Promise<OrderRow> {
+    const before = factsOf(row);
+    const why = whyNot(before, name, who.flow, input, now);
+    if (why !== null) throw orderRefusal(why, name, before.state);
+    const t = name as TransitionName;
+    const { next, event } = apply(before, t, input, now);
+    await this.sideEffects(trx, t, before, next, BigInt(row.commission_minor), who.ledgerActor, input);
+    return this.record(trx, row, next, [event], who.ledgerActor);
+  }
+
+  private async sideEffects(trx: Transaction<Database>, t: TransitionName, before: OrderFacts, after: OrderFacts, commission: bigint, actor: string, input: TransitionInput): Promise<void> {
+    switch (t) {
+      case 'pay':
+        if (before.mode === 'prepaid') await this.inventory.commit(trx, before.id, actor);
+        break;
+      case 'allocate':
+        await this.inventory.allocate(trx, before.id, (input['locationId'] as string | undefined) ?? null, actor);
+        break;
+      case 'ship':
+        await this.inventory.ship(trx, before.id, actor);
+        break;
+      case 'cancel':
+      case 'reject':
+      case 'fail_payment':
+        await this.inventory.release(trx, before.id, t === 'cancel' ? String(input['reason']) : t, actor);
+        break;
+      default:
+        break;
+    }
+    const transfers = escrowTransfers(t, before, after, commission, actor);
+    if (transfers.length > 0) {
+      await this.openEscrowAccounts(trx, before);
+      await this.money.transferAll(trx, transfers);
+    }
+  }
+
+  /** The platform's accounts and the merchant's receivable in the order's currency. */
+  async openEscrowAccounts(trx: Transaction<Database>, o: Pick<OrderFacts, 'buyerId' | 'merchantId' | 'currency'>): Promise<void> {
+    const a = escrowAccounts(o);
+    if (!this.openAccounts.has(a.escrow)) {
+      await this.money.ensureSystemAccounts(trx, o.currency);
+      this.openAccounts.add(a.escrow);
+    }
+    if (!this.openAccounts.has(a.receivable)) {
+      await this.money.ensureAccount(trx, { id: a.receivable, kind: 'merchant_receivable', owner: o.merchantId, currency: o.currency });
+      this.openAccounts.add(a.receivable);
+    }
+  }
+
+  /** Writes the new facts (checking nobody else did in between), the timeline steps, their ledger entries, the notices. */
+  async record(trx: Transaction<Database>, row: OrderRow, next: OrderFacts, events: OrderEvent[], actor: string): Promise<OrderRow> {
+    const cols = factColumns(next);
+    const res = await trx
+      .updateTable('orders_order')
+      .set({ ...cols, version: row.version + 1 })
+      .where('id', '=', row.id)
+      .where('version', '=', row.version)
+      .executeTakeFirst();
+    assert(res.numUpdatedRows === 1n, `orders: order ${row.id} changed under its lock`);
+    await this.appendSteps(trx, row.id, await this.lastSeq(trx, row.id), events, actor);
+    return { ...row, ...cols, version: row.version + 1 };
+  }
+
+  private async lastSeq(trx: Transaction<Database>, orderId: string): Promise<number> {
+    const r = await trx.selectFrom('orders_event').select((eb) => eb.fn.max('seq').as('seq')).where('order_id', '=', orderId).executeTakeFirst();
+    return Number(r?.seq ?? 0);
+  }
+
+  /** Timeline rows and ledger entries for consecutive steps of one order, and who hears of them. */
+  async appendSteps(trx: Transaction<Database>, orderId: string, lastSeq: number, events: OrderEvent[], actor: string): Promise<Ticket[]> {
+    const entries: LedgerEventInput[] = events.map((e) => ({ kind: e.kind, actor, subject: e.subject, data: e.data }));
+    const tickets = await this.ledger.append(trx, entries);
+    assert(tickets.length === events.length, 'orders: one ledger entry per step');
+    await trx
+      .insertInto('orders_event')
+      .values(events.map((e, i) => ({
+        order_id: orderId,
+        seq: lastSeq + i + 1,
+        kind: e.kind,
+        from_state: typeof e.data['from'] === 'string' ? e.data['from'] : null,
+        to_state: String(e.data['to']),
+        actor,
+        at: String(e.data['at']),
+        data: JSON.stringify(e.data),
+        queue_id: tickets[i]!.queueId,
+      })))
+      .execute();
+    for (const e of events) await this.tell(trx, e);
+    return tickets;
+  }
+
+  private async tell(trx: Transaction<Database>, e: OrderEvent): Promise<void> {
+    const name = e.kind.slice('order.'.length) as TransitionName | 'created';
+    const data = { orderId: e.subject.order, state: e.data['to'] ?? null, at: e.data['at'] ?? null };
+    for (const who of NOTICES[name] ?? []) {
+      const notice: Notice = who === 'buyer'
+        ? { audience: { userId: e.subject.buyer }, kind: e.kind, data }
+        : { audience: { merchantId: e.subject.merchant }, kind: e.kind, data };
+      await this.notify(trx, notice);
+    }
+    // A pay-on-receipt order received unpaid: the buyer is told the payment is now due.
+    if ((name === 'confirm_receipt' || name === 'auto_confirm') && typeof e.data['paymentDueAt'] === 'string') {
+      await this.notify(trx, { audience: { userId: e.subject.buyer }, kind: 'order.payment_due', data: { orderId: e.subject.order, paymentDueAt: e.data['paymentDueAt'] } });
+    }
+  }
+
+  // ------------------------------------------------------------------ paying with the wallet
+
+  /**
+   * The buyer pays an order from their wallet: prepaid → held in escrow until receipt;
+   * pay-on-receipt (after receipt) → through escrow to the merchant at once.
+   */
+  async payWithWallet(actor: HttpActor, orderId: string, fence?: (trx: Transaction<Database>) => Promise<void>): Promise<OrderView> {
+    if (actor.role !== 'buyer') throw new DomainError('auth.forbidden', 'only the buyer pays an order', 403);
+    const row = await this.db.transaction().execute(async (trx) => {
+      const locked = await this.lockVisible(trx, actor, orderId);
+      const next = await this.payLocked(trx, locked, actor.userId, this.clock());
+      await fence?.(trx);
+      return next;
+    });
+    return orderView(row, this.viewOpts(actor));
+  }
+
+  async payLocked(trx: Transaction<Database>, row: OrderRow, buyerActor: string, now: Date): Promise<OrderRow> {
+    const f = factsOf(row);
+    const input = { paymentId: walletPaymentId(f), amountMinor: f.totalMinor.toString() };
+    return this.step(trx, row, { flow: SYSTEM.flow, ledgerActor: buyerActor }, 'pay', input, now);
+  }
+
+  // ------------------------------------------------------------------ background work
+
+  /**
+   * One bounded batch of due work: cancel orders whose stock reservation expired unpaid, auto-confirm
+   * delivered orders, flag overdue pay-on-receipt orders, complete orders whose review window is over.
+   * Each order in its own transaction; an order another instance moved meanwhile is skipped.
+   */
+  async tick(now: Date): Promise<number> {
+    let done = 0;
+    for (const r of await this.inventory.expiredReservations(this.db, now, JOB_BATCH)) {
+      done += await this.systemStep(r.orderId, 'cancel', { reason: 'reservation_expired' }, now);
+    }
+    const due = await this.db
+      .selectFrom('orders_order')
+      .select(['id', 'state', 'paid'])
+      .where('state', 'in', ['delivered', 'received'])
+      .where('due_at', '<=', now.toISOString())
+      .orderBy('due_at')
+      .limit(JOB_BATCH)
+      .execute();
+    for (const o of due) {
+      const t: TransitionName = o.state === 'delivered' ? 'auto_confirm' : o.paid ? 'complete' : 'mark_overdue';
+      done += await this.systemStep(o.id, t, {}, now);
+    }
+    return done;
+  }
+
+  private async systemStep(orderId: string, t: TransitionName, input: TransitionInput, now: Date): Promise<number> {
+    try {
+      await this.db.transaction().execute(async (trx) => this.step(trx, await this.lock(trx, orderId), SYSTEM, t, input, now));
+      return 1;
+    } catch (err) {
+      // Someone else moved the order first (another instance, the buyer): nothing is due any more.
+      if (err instanceof DomainError && err.status === 409) return 0;
+      throw err;
+    }
+  }
+}
