@@ -1,6 +1,7 @@
 import { benchLedger } from './ledger.ts';
+import { benchCheckout } from './checkout.ts';
 
-const SUITES: Record<string, (args: string[]) => Promise<number>> = { ledger: benchLedger };
+const SUITES: Record<string, (args: string[]) => Promise<number>> = { ledger: benchLedger, checkout: benchCheckout };
 
 /** `npm run bench [-- <suite>] [--json] [--quick]`: runs one suite, or all of them. */
 export async function runBench(args: string[]): Promise<number> {

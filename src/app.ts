@@ -44,6 +44,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App
   const db = connect({
     databaseUrl: config.databaseUrl,
     sqlitePath: resolvedSqlitePath(config),
+    poolMax: config.pgPoolMax,
     ...(config.sqliteSynchronous ? { sqliteSynchronous: config.sqliteSynchronous } : {}),
   });
   try {
@@ -70,8 +71,11 @@ export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App
     const money = new MoneyService(db.kysely, ledger);
     const wallet = new WalletService(db.kysely, money, accounts, { devTopUp: config.devTopUp });
     const notifications = new NotificationsService(db.kysely, { allowPrivateWebhooks: config.allowPrivateWebhooks, onError: (err) => http.log.error({ err }, 'notification stream poll failed; will retry') });
-    const inventory = new InventoryService(db.kysely, ledger, notifications.notify);
     const catalog = new CatalogService(db.kysely, ledger);
+    // Only the merchant who sells a variant may stock it.
+    const variantMerchant = async (r: Parameters<CatalogService['variantsForCheckout']>[0], variantId: string) =>
+      (await catalog.variantsForCheckout(r, [variantId]))[0]?.merchantId ?? null;
+    const inventory = new InventoryService(db.kysely, ledger, notifications.notify, undefined, { variantMerchant });
     const orders = new OrdersService({ db: db.kysely, ledger, money, catalog, inventory, notify: notifications.notify });
     const checkout = new CheckoutService(orders);
     // modules: services (construct in dependency order)

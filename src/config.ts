@@ -29,6 +29,8 @@ export interface AppConfig {
   allowPrivateWebhooks: boolean;
   /** scrypt cost log2(N) for new password hashes; 15 (OWASP) by default, lower only for tests and benches. */
   scryptLn: number;
+  /** PostgreSQL connections per instance. */
+  pgPoolMax: number;
 }
 
 const int = (v: string | undefined, name: string, dflt: number): number => {
@@ -61,6 +63,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     devTopUp: env.NODE_ENV !== 'production' && env.DEV_TOP_UP !== 'off',
     allowPrivateWebhooks: env.NODE_ENV !== 'production',
     scryptLn: int(env.SCRYPT_LN, 'SCRYPT_LN', 15),
+    pgPoolMax: int(env.PG_POOL_MAX, 'PG_POOL_MAX', 20),
   };
 }
 

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Transaction } from 'kysely';
 import type { Database } from '../src/db/index.ts';
 import { parseEntry, type LedgerEvent } from '../src/ledger/index.ts';
-import { InventoryService, type StockActor } from '../src/inventory/index.ts';
+import { InventoryService, inventoryJob, type StockActor } from '../src/inventory/index.ts';
 import type { Notice, Notify } from '../src/shared/index.ts';
 import { DomainError } from '../src/shared/errors.ts';
 import { backends } from './helpers/backends.ts';
@@ -120,7 +120,8 @@ describe.each(backends())('inventory on $name', (backend) => {
     expect(r1.lines).toEqual([{ variantId: v, locationId: first, qty: 4 }]); // merged; tie b/c broken by id
     // Now: a 3, first 1, second 5. Eight units: no single location has them; the fewest locations, largest first.
     const r2 = await reserve(m, [{ variantId: v, qty: 8 }]);
-    expect(r2.lines).toEqual([{ variantId: v, locationId: locs.a!, qty: 3 }, { variantId: v, locationId: second, qty: 5 }].sort((x, y) => (x.locationId < y.locationId ? -1 : 1)));
+    const expected = [{ variantId: v, locationId: locs.a!, qty: 3 }, { variantId: v, locationId: second!, qty: 5 }];
+    expect(r2.lines).toEqual(expected.sort((x, y) => (x.locationId < y.locationId ? -1 : 1)));
     const e = await refusal(reserve(m, [{ variantId: v, qty: 2 }]));
     expect(e.extra).toEqual({ variantId: v, requested: 2, available: 1 });
 
@@ -234,8 +235,14 @@ describe.each(backends())('inventory on $name', (backend) => {
     expect((await inv.reservationFor(world.app.db.kysely, later))!.state).toBe('reserved');
     expect(await level(v, locs.a!)).toEqual({ onHand: 20, reserved: 9 });
     expect(mine(await inv.expiredReservations(world.app.db.kysely, minutes(20), 100))).toEqual([]);
-    const released = (await events()).filter((e) => e.kind === 'stock.released' && e.subject['order'] === soon);
-    expect(released.map((e) => e.data['reason'])).toEqual(['expired']);
+    // The background job does the same.
+    const job = inventoryJob(inv);
+    expect(job.name).toBe('inventory.expire');
+    expect(await job.tick(minutes(31))).toBeGreaterThanOrEqual(1);
+    expect((await inv.reservationFor(world.app.db.kysely, later))!.state).toBe('released');
+    expect(await level(v, locs.a!)).toEqual({ onHand: 20, reserved: 7 });
+    const released = (await events()).filter((e) => e.kind === 'stock.released' && (e.subject['order'] === soon || e.subject['order'] === later));
+    expect(released.map((e) => e.data['reason'])).toEqual(['expired', 'expired']);
   });
 
   it('tells the merchant once when a variant falls to its low-stock threshold', async () => {
@@ -253,21 +260,24 @@ describe.each(backends())('inventory on $name', (backend) => {
     // Back above by a delivery, then down again by a count: a second crossing.
     await inv.receive(who, { variantId: v, locationId: locs.a!, qty: 10 }); // 14
     expect(notices).toHaveLength(1);
-    await inv.setStock(who, { variantId: v, locationId: locs.a!, onHand: 6 }); // a holds 2 reserved: 4 + 3 − 1 … available 6
+    await inv.setStock(who, { variantId: v, locationId: locs.a!, onHand: 6 }); // 4 reserved over a and b: 6 + 3 − 4
     expect(notices).toHaveLength(2);
-    expect(notices[1]!.data).toEqual({ variantId: v, available: 6, threshold: 6 });
+    expect(notices[1]!.data).toEqual({ variantId: v, available: 5, threshold: 6 });
+    expect((await inv.available(world.app.db.kysely, [v])).get(v)).toBe(5);
     // A refused reservation tells nobody.
     await refusal(reserve(m, [{ variantId: v, qty: 100 }]));
     expect(notices).toHaveLength(2);
   });
 
   it('serves the merchant API: locations, stock set/receive with Idempotency-Key, tenancy, public availability', async () => {
-    const mA = merchant();
+    // The app asks the catalog who sells a variant: only that merchant may stock it.
+    const mA = (await world.app.catalog.createMerchant('system', { name: 'Alice Goods' })).id;
+    const product = await world.app.catalog.createProduct(mA, 'system', { title: 'Kettle', status: 'active', variants: [{ sku: 'K-1', title: 'One', priceMinor: 100 }] });
     const alice = await world.user('merchant_staff', { merchantId: mA });
     const bob = await world.user('merchant_staff', { merchantId: merchant() });
     const admin = await world.user('admin');
     const buyer = await world.user('buyer');
-    const v = variant();
+    const v = product.variants[0]!.id;
 
     const loc = expectOk(await alice.call('POST', '/api/merchant/locations', { name: 'Shanghai DC', code: 'SH-01' }), 201);
     expect(loc).toMatchObject({ merchantId: mA, code: 'SH-01', id: expect.stringMatching(/^loc_[0-9a-f]{32}$/) });
@@ -335,6 +345,20 @@ describe.each(backends())('inventory on $name', (backend) => {
     expect(moves[0]!.actor).toBe(alice.userId);
     expect(moves[2]!.actor).toBe(admin.userId);
     expect(JSON.stringify(moves)).not.toContain('Shanghai');
+  });
+
+  it('lets a merchant stock only their own variants when the catalog is asked', async () => {
+    const m = merchant();
+    const theirs = variant();
+    const mine = variant();
+    const owners = new Map([[mine, m], [theirs, merchant()]]);
+    const checked = new InventoryService(world.app.db.kysely, world.app.ledger, recording, () => T0, { variantMerchant: async (_db, id) => owners.get(id) ?? null });
+    const who = staff(m);
+    const loc = await checked.createLocation(who, { name: 'Main', code: 'main' });
+    expect((await checked.setStock(who, { variantId: mine, locationId: loc.id, onHand: 2 })).onHand).toBe(2);
+    expect((await refusal(checked.setStock(who, { variantId: theirs, locationId: loc.id, onHand: 2 }))).status).toBe(404);
+    expect((await refusal(checked.receive(who, { variantId: variant(), locationId: loc.id, qty: 1 }))).status).toBe(404);
+    expect(await world.app.db.kysely.selectFrom('inventory_item').select('variant_id').where('variant_id', '=', theirs).executeTakeFirst()).toBeUndefined();
   });
 
   it('keeps the ledger and balances verifiable', async () => {

@@ -12,6 +12,7 @@ import {
   subscribes,
   verifyWebhook,
 } from '../src/notifications/index.ts';
+import { nodeSender } from '../src/notifications/sender.ts';
 import { DomainError } from '../src/shared/errors.ts';
 
 // The published vector: standard-webhooks libraries/javascript/src/webhook.test.ts, "sign function works".
@@ -124,5 +125,15 @@ describe('delivery rules', () => {
     expect(() => parseEvents(['Order.Created'])).toThrow(DomainError);
     expect(() => parseEvents(['order'])).toThrow(DomainError);
     expect(() => parseEvents([])).toThrow(DomainError);
+  });
+});
+
+describe('the default sender', () => {
+  it('refuses, at connect time, a name that resolves to a non-public address', async () => {
+    const send = nodeSender(false);
+    const req = { headers: {}, body: '{}', timeoutMs: 2_000 };
+    await expect(send({ ...req, url: 'http://localhost:9/hook' })).rejects.toMatchObject({ code: 'EWEBHOOKPRIVATE' });
+    await expect(send({ ...req, url: 'http://127.0.0.1:9/hook' })).rejects.toMatchObject({ code: 'EWEBHOOKPRIVATE' });
+    await expect(send({ ...req, url: 'http://[::ffff:7f00:1]:9/hook' })).rejects.toMatchObject({ code: 'EWEBHOOKPRIVATE' });
   });
 });

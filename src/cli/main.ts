@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 
 const USAGE = `usage: chainmall <command>
-  serve                                  start the API, web app and sequencer (env: PORT, DATABASE_URL, …)
+  serve                                  start the API, web app and sequencer (env: PORT, DATABASE_URL, …); seeds demo data unless SEED=off
+  seed                                   add the demo merchants, products and buyers (once)
   verify [--key VKEY] [--json]           audit the local log (DATABASE_URL or data/chainmall.db)
   verify --url URL --key VKEY [--prev CHECKPOINT_FILE] [--json]
                                          audit a remote log from its tiles; with --prev, prove it extends that checkpoint
@@ -31,6 +32,10 @@ async function main(argv: string[]): Promise<number> {
       const { serve } = await import('./serve.ts');
       await serve();
       return -1; // keep running
+    }
+    case 'seed': {
+      const { seed } = await import('./serve.ts');
+      return seed();
     }
     case 'verify': {
       const { verify } = await import('./verify.ts');

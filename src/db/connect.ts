@@ -22,6 +22,8 @@ export interface Db {
   /** Present on PostgreSQL only. */
   pool?: pg.Pool;
   config: DbConfig;
+  /** Statements sent through Kysely since connect (benchmarks report queries per operation). */
+  stats: { queries: number };
   close(): Promise<void>;
 }
 
@@ -31,8 +33,9 @@ export function connect(config: DbConfig): Db {
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolMax ?? 10 });
     // An idle client that errors (server restart) must not crash the process.
     pool.on('error', () => {});
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, dialect, pool, config, close: () => kysely.destroy() };
+    const stats = { queries: 0 };
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: () => void stats.queries++ });
+    return { kysely, dialect, pool, config, stats, close: () => kysely.destroy() };
   }
   fs.mkdirSync(path.dirname(config.sqlitePath), { recursive: true });
   const sqlite = new SQLite(config.sqlitePath);
@@ -40,6 +43,7 @@ export function connect(config: DbConfig): Db {
   sqlite.pragma(`synchronous = ${config.sqliteSynchronous ?? 'NORMAL'}`);
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { kysely, dialect, sqlite, config, close: () => kysely.destroy() };
+  const stats = { queries: 0 };
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: () => void stats.queries++ });
+  return { kysely, dialect, sqlite, config, stats, close: () => kysely.destroy() };
 }

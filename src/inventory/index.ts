@@ -9,6 +9,8 @@ export {
   type StockActor,
   type Page,
   type Fence,
+  type InventoryOptions,
+  type VariantMerchant,
 } from './service.ts';
 export {
   pickLocations,

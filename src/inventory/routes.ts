@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requireActor, SIGNED_IN } from '../http/auth.ts';
+import { assert } from '../shared/assert.ts';
 import {
   AvailabilityQuery,
   AvailabilityView,
@@ -23,7 +24,9 @@ type Paging = { merchantId?: string; cursor?: string; limit?: number };
 /** Staff act for their merchant; admins (and auditors, reading) for any merchant they name. */
 function stockActor(req: FastifyRequest, write: boolean): StockActor {
   const actor = write ? requireActor(req, 'merchant_staff', 'admin') : requireActor(req, 'merchant_staff', 'admin', 'auditor');
-  return { userId: actor.userId, merchantId: actor.role === 'merchant_staff' ? actor.merchantId ?? null : null };
+  if (actor.role !== 'merchant_staff') return { userId: actor.userId, merchantId: null };
+  assert(actor.merchantId, 'inventory: merchant_staff without a merchant');
+  return { userId: actor.userId, merchantId: actor.merchantId };
 }
 
 const fenceOf = (req: FastifyRequest): Fence => async (trx) => {

@@ -91,6 +91,17 @@ export interface StockActor {
   merchantId: string | null;
 }
 
+/**
+ * Which merchant a catalog variant belongs to (null: no such variant). Wire it to the catalog service
+ * so that a merchant can stock only their own variants; without it, a variant's stock belongs to the
+ * first merchant who stocks it.
+ */
+export type VariantMerchant = (db: Reader, variantId: string) => Promise<string | null>;
+
+export interface InventoryOptions {
+  variantMerchant?: VariantMerchant;
+}
+
 /** Called inside the command's transaction before it writes (the HTTP Idempotency-Key fence). */
 export type Fence = (trx: Transaction<Database>) => Promise<void>;
 
@@ -180,6 +191,7 @@ export class InventoryService {
     readonly ledger: Ledger,
     private readonly notify: Notify,
     private readonly clock: () => Date = () => new Date(),
+    private readonly opts: InventoryOptions = {},
   ) {
     this.rowLocks = !(db.getExecutor().adapter instanceof SqliteAdapter);
   }
@@ -573,6 +585,7 @@ export class InventoryService {
     const loc = await lq.executeTakeFirst();
     if (!loc) throw notFound(`location ${locationId}`);
     const merchantId = loc.merchant_id;
+    if (this.opts.variantMerchant && (await this.opts.variantMerchant(trx, variantId)) !== merchantId) throw notFound(`variant ${variantId}`);
     const now = this.clock().toISOString();
 
     await trx.insertInto('inventory_item').values({ variant_id: variantId, merchant_id: merchantId, created_at: now }).onConflict((oc) => oc.column('variant_id').doNothing()).execute();

@@ -27,6 +27,8 @@ function sqliteAppend(db: SQLite.Database) {
 export class Ledger {
   private waiters = new Map<number, (idx: number) => void>();
   private stmts: ReturnType<typeof sqliteAppend> | undefined;
+  /** SQLite statements run directly on the handle, outside Kysely (benchmarks add them to its count). */
+  rawStatements = 0;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -55,6 +57,7 @@ export class Ledger {
       // SQLite serialises writers, so the next leaf index is known now: dense and in commit order.
       // The caller's transaction holds the one connection, so these statements run inside it.
       const st = (this.stmts ??= sqliteAppend(this.sqlite));
+      this.rawStatements += 1 + bodies.length;
       let next = st.next.get()!.n;
       return bodies.map((body) => {
         st.insert.run(next, next, body);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Json } from '../ledger/entry.ts';
 import { assert } from '../shared/assert.ts';
@@ -196,7 +196,8 @@ export class NotificationsService {
   // ---- in-app notices ----
 
   private audienceFilter(a: Audience) {
-    return (eb: any) => (a.merchantId ? eb.or([eb('audience_user_id', '=', a.userId), eb('audience_merchant_id', '=', a.merchantId)]) : eb('audience_user_id', '=', a.userId));
+    return (eb: ExpressionBuilder<Database, 'notifications_notice'>) =>
+      a.merchantId ? eb.or([eb('audience_user_id', '=', a.userId), eb('audience_merchant_id', '=', a.merchantId)]) : eb('audience_user_id', '=', a.userId);
   }
 
   /** The caller's own notices and their merchant's, newest first. */

@@ -58,10 +58,14 @@ export async function serveStream(
   open.add(end);
   reply.hijack();
   res.on('close', end);
+  // The client may have gone while we subscribed: its 'close' has then already fired.
+  if (req.raw.destroyed || res.destroyed) return end();
+  // The connection is not reused after a stream (Connection: close): when the server shuts down and
+  // ends the stream, the socket goes with it instead of idling in keep-alive and holding close() up.
+  res.shouldKeepAlive = false;
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
-    connection: 'keep-alive',
     'x-accel-buffering': 'no', // nginx: pass events through at once
   });
   write(`retry: ${RETRY_MS}\n: connected\n\n`);
