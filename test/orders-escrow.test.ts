@@ -44,7 +44,7 @@ describe('escrow arithmetic', () => {
     const o = order('prepaid', 10_000n);
     const paid = apply(o, 'pay', { paymentId: 'hold:ord-1', amountMinor: '10000' }, NOW).next;
     const hold = escrowTransfers('pay', o, paid, 500n, 'usr-b');
-    expect(hold).toEqual([expect.objectContaining({ id: 'hold:ord-1', pending: true, amount: 10_000n, debit: 'buyer_wallet:usr-b:CNY', credit: 'sys:platform_escrow:CNY' })]);
+    expect(hold).toEqual([expect.objectContaining({ id: 'hold:ord-1', pending: true, amount: 10_000n, debit: 'buyer_wallet:usr-b:CNY', credit: 'platform_escrow:mer-m:CNY' })]);
     const accepted = apply(paid, 'accept', {}, NOW).next;
     const allocated = apply(accepted, 'allocate', { locationId: 'loc-1' }, NOW).next;
     const shipped = apply(allocated, 'ship', { carrier: 'SF', trackingNumber: 'SF1' }, NOW).next;
@@ -55,7 +55,7 @@ describe('escrow arithmetic', () => {
     expect(release[2]).toMatchObject({ amount: 500n, credit: 'sys:platform_revenue:CNY' });
     const n = net(release, new Map([['hold:ord-1', 10_000n]]));
     // escrow: +10000 posted from the hold, −9500 −500 released: nothing stays behind
-    expect(n.get('escrow')! + n.get('sys:platform_escrow:CNY')!).toBe(0n);
+    expect(n.get('escrow')! + n.get('platform_escrow:mer-m:CNY')!).toBe(0n);
     expect(n.get('merchant_receivable:mer-m:CNY')! + n.get('sys:platform_revenue:CNY')!).toBe(10_000n);
   });
 
@@ -77,7 +77,7 @@ describe('escrow arithmetic', () => {
     const ts = escrowTransfers('pay', o, paid, 100n, 'usr-b');
     expect(ts.map((t) => [t.id, t.amount])).toEqual([['pay:ord-1', 2_000n], ['release:ord-1', 1_900n], ['commission:ord-1', 100n]]);
     const n = net(ts, new Map());
-    expect(n.get('sys:platform_escrow:CNY')).toBe(0n);
+    expect(n.get('platform_escrow:mer-m:CNY')).toBe(0n);
     expect(n.get('buyer_wallet:usr-b:CNY')).toBe(-2_000n);
   });
 });

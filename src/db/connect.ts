@@ -27,6 +27,34 @@ export interface Db {
   close(): Promise<void>;
 }
 
+const STATEMENT_CACHE_MAX = 2000;
+
+/**
+ * Kysely prepares every query anew; compiling SQL costs more than running it on SQLite. The same
+ * handle, with prepared statements kept by their SQL text (queries are parameterised, so the set is
+ * small; bounded anyway). Safe: one connection, and better-sqlite3 runs each statement to completion.
+ */
+function cachingStatements(db: SQLite.Database): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'prepare') {
+        return (sql: string) => {
+          let stmt = cache.get(sql);
+          if (!stmt) {
+            if (cache.size >= STATEMENT_CACHE_MAX) cache.clear();
+            stmt = target.prepare(sql);
+            cache.set(sql, stmt);
+          }
+          return stmt;
+        };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 export function connect(config: DbConfig): Db {
   const dialect = dialectOf(config);
   if (dialect === 'postgres') {
@@ -44,6 +72,6 @@ export function connect(config: DbConfig): Db {
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
   const stats = { queries: 0 };
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: () => void stats.queries++ });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }), log: () => void stats.queries++ });
   return { kysely, dialect, sqlite, config, stats, close: () => kysely.destroy() };
 }

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Actor as HttpActor } from '../http/auth.ts';
+import type { TransferInput } from '../money/index.ts';
 import { assert, DomainError } from '../shared/index.ts';
 import { commitOrder, computeTotals, ORDER_QTY_MAX, orderInit, type OrderDocument, type ShippingAddress } from './document.ts';
 import { escrowTransfers, lineCommission, walletPaymentId } from './escrow.ts';
@@ -62,6 +63,15 @@ function mergeLines(items: { variantId: string; qty: number }[]): Map<string, nu
   }
   if (lines.size > CART_LINES_MAX) throw new DomainError('checkout.too_many_lines', `at most ${CART_LINES_MAX} different items per checkout`, 400);
   return lines;
+}
+
+interface Planned {
+  facts: OrderFacts;
+  transfers: TransferInput[];
+  buyerId: string;
+  merchantId: string;
+  lines: { variantId: string; qty: number }[];
+  view: OrderView;
 }
 
 export class CheckoutService {
@@ -126,7 +136,8 @@ export class CheckoutService {
     const now = this.orders.clock();
     const checkoutId = newId('chk');
 
-    const orders = await this.db.transaction().execute(async (trx) => {
+    const orders = await this.orders.inTransaction(async (trx) => {
+      await fence?.(trx);
       const fromCart = input.items === undefined;
       const items = fromCart
         ? (await trx.selectFrom('orders_cart_item').select(['variant_id', 'qty']).where('buyer_id', '=', buyerId).orderBy('added_at').execute()).map((r) => ({ variantId: r.variant_id, qty: r.qty }))
@@ -143,17 +154,24 @@ export class CheckoutService {
       }
 
       await trx.insertInto('orders_checkout').values({ id: checkoutId, buyer_id: buyerId, order_count: groups.size, created_at: now.toISOString() }).execute();
-      const made: OrderView[] = [];
       // Merchants in a fixed order: concurrent checkouts take stock rows and accounts in the same order.
+      const planned: Planned[] = [];
       for (const merchantId of [...groups.keys()].sort()) {
         const merchant = await this.orders.catalog.merchant(trx, merchantId);
         await this.checkMerchant(trx, merchant, buyerId, mode);
         const group = groups.get(merchantId)!;
-        made.push(await this.placeOrder(trx, { checkoutId, buyerId, merchant, mode, payNow, now, address: input.shippingAddress, lines: group.map((v) => ({ v, qty: lines.get(v.variantId)! })) }));
+        planned.push(await this.planOrder(trx, { checkoutId, buyerId, merchant, mode, payNow, now, address: input.shippingAddress, lines: group.map((v) => ({ v, qty: lines.get(v.variantId)! })) }));
       }
       if (fromCart) await trx.deleteFrom('orders_cart_item').where('buyer_id', '=', buyerId).execute();
-      await fence?.(trx);
-      return made;
+      // Contended rows last, so their locks (PostgreSQL) are held only until the commit right after:
+      // first every order's stock, then every order's money.
+      for (const p of planned) await this.reserve(trx, p, payNow, now);
+      for (const p of planned) {
+        if (p.transfers.length === 0) continue;
+        await this.orders.openEscrowAccounts(trx, p.facts);
+        await this.orders.money.transferAll(trx, p.transfers);
+      }
+      return planned.map((p) => p.view);
     });
     return { id: checkoutId, buyerId, createdAt: now.toISOString(), orders };
   }
@@ -190,10 +208,11 @@ export class CheckoutService {
     }
   }
 
-  private async placeOrder(
+  /** One merchant's order: document, commitment, facts, rows, timeline, ledger entries, notices; the stock and money moves it needs. */
+  private async planOrder(
     trx: Transaction<Database>,
     p: { checkoutId: string; buyerId: string; merchant: MerchantTerms; mode: PaymentMode; payNow: boolean; now: Date; address: ShippingAddress; lines: { v: CheckoutVariant; qty: number }[] },
-  ): Promise<OrderView> {
+  ): Promise<Planned> {
     const { merchant, now } = p;
     const orderId = newId('ord');
     let commission = 0n;
@@ -213,24 +232,15 @@ export class CheckoutService {
     const created = createOrder(orderInit(doc, commitment, merchant.terms), now);
     assert(commission <= created.next.totalMinor, 'checkout: commission above the order total');
 
-    await this.orders.inventory.reserve(trx, {
-      orderId, merchantId: merchant.id, lines: p.lines.map(({ v, qty }) => ({ variantId: v.variantId, qty })),
-      expiresAt: p.mode === 'prepaid' && !p.payNow ? new Date(now.getTime() + this.orders.reservationTtlMs).toISOString() : null, actor: p.buyerId,
-    });
-
     let facts: OrderFacts = created.next;
     const events: OrderEvent[] = [created.event];
+    let transfers: TransferInput[] = [];
     if (p.payNow) {
       const input = { paymentId: walletPaymentId(facts), amountMinor: facts.totalMinor.toString() };
       const why = whyNot(facts, 'pay', SYSTEM.flow, input, now);
       assert(why === null, `checkout: a new prepaid order refused payment (${why})`);
       const paid = apply(facts, 'pay', input, now);
-      await this.orders.inventory.commit(trx, orderId, p.buyerId);
-      const transfers = escrowTransfers('pay', facts, paid.next, commission, p.buyerId);
-      if (transfers.length > 0) {
-        await this.orders.openEscrowAccounts(trx, facts);
-        await this.orders.money.transferAll(trx, transfers);
-      }
+      transfers = escrowTransfers('pay', facts, paid.next, commission, p.buyerId);
       facts = paid.next;
       events.push(paid.event);
     }
@@ -243,6 +253,20 @@ export class CheckoutService {
     assert(Number.isSafeInteger(row.total_minor), 'checkout: order total beyond 2^53');
     await trx.insertInto('orders_order').values(row).execute();
     await this.orders.appendSteps(trx, orderId, 0, events, p.buyerId);
-    return orderView(row, { address: true, commission: false });
+    return {
+      facts, transfers, buyerId: p.buyerId, merchantId: merchant.id,
+      lines: p.lines.map(({ v, qty }) => ({ variantId: v.variantId, qty })),
+      view: orderView(row, { address: true, commission: false }),
+    };
+  }
+
+  /** Stock for one planned order: reserved until paid (prepaid, later), or taken for good now (paid). */
+  private async reserve(trx: Transaction<Database>, p: Planned, payNow: boolean, now: Date): Promise<void> {
+    const expires = p.facts.mode === 'prepaid' && !payNow;
+    await this.orders.inventory.reserve(trx, {
+      orderId: p.facts.id, merchantId: p.merchantId, lines: p.lines,
+      expiresAt: expires ? new Date(now.getTime() + this.orders.reservationTtlMs).toISOString() : null, actor: p.buyerId,
+    });
+    if (p.facts.paid) await this.orders.inventory.commit(trx, p.facts.id, p.buyerId);
   }
 }

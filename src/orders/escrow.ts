@@ -35,10 +35,14 @@ export interface EscrowAccounts {
   revenue: string;
 }
 
+/**
+ * Escrow is held per merchant: it says at a glance what the platform holds for whom, and concurrent
+ * checkouts with different merchants do not queue for one hot account row.
+ */
 export const escrowAccounts = (o: Pick<OrderFacts, 'buyerId' | 'merchantId' | 'currency'>): EscrowAccounts => ({
   wallet: ownedAccountId('buyer_wallet', o.buyerId, o.currency),
   receivable: ownedAccountId('merchant_receivable', o.merchantId, o.currency),
-  escrow: systemAccountId('platform_escrow', o.currency),
+  escrow: ownedAccountId('platform_escrow', o.merchantId, o.currency),
   revenue: systemAccountId('platform_revenue', o.currency),
 });
 
