@@ -31,6 +31,8 @@ export interface AppConfig {
   scryptLn: number;
   /** PostgreSQL connections per instance. */
   pgPoolMax: number;
+  /** Check every JSON response against its route's response schema (tests; costs CPU). */
+  validateResponses: boolean;
 }
 
 const int = (v: string | undefined, name: string, dflt: number): number => {
@@ -64,6 +66,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowPrivateWebhooks: env.NODE_ENV !== 'production',
     scryptLn: int(env.SCRYPT_LN, 'SCRYPT_LN', 15),
     pgPoolMax: int(env.PG_POOL_MAX, 'PG_POOL_MAX', 20),
+    validateResponses: env.RESPONSE_VALIDATION === 'on',
   };
 }
 

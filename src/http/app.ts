@@ -10,6 +10,7 @@ import { installIdempotency } from './idempotency.ts';
 import { ledgerRoutes, logRoutes } from '../ledger/index.ts';
 import { installProblemHandlers, ProblemSchema } from './problem.ts';
 import { homePage } from './home.ts';
+import { installResponseValidation } from './response-validation.ts';
 import type { AppConfig } from '../config.ts';
 import type { MoneyService } from '../money/index.ts';
 import { walletRoutes, type WalletService } from '../wallet/index.ts';
@@ -44,6 +45,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   });
   installProblemHandlers(app);
   app.addSchema(ProblemSchema);
+  if (deps.config.validateResponses) await installResponseValidation(app);
   installAuth(app, deps.accounts);
   installIdempotency(app, deps.db);
   await app.register(swagger, {

@@ -60,6 +60,11 @@ export function sendProblem(reply: FastifyReply, status: number, code: string, d
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof DomainError) return sendProblem(reply, err.status, err.code, err.message, err.extra);
+    if (err.code === 'FST_RESPONSE_VALIDATION_FAILED_VALIDATION') {
+      // Our answer broke its own schema: a bug, never the caller's fault.
+      req.log.error({ err }, 'response failed its schema');
+      return sendProblem(reply, 500, 'internal', `the response failed its schema: ${err.message}`);
+    }
     if (err.validation) {
       return sendProblem(reply, 400, 'validation', err.message, {
         errors: err.validation.map((v) => ({ path: v.instancePath || v.params?.['missingProperty'] || '', message: v.message ?? '' })),

@@ -27,7 +27,7 @@ import {
   WithdrawalView,
 } from './schema.ts';
 import type { WalletService } from './service.ts';
-import { balanceView, p2pView, statementView, topUpView, withdrawalPageView, withdrawalView } from './views.ts';
+import { adminWithdrawalPageView, adminWithdrawalView, balanceView, p2pView, statementView, topUpView, withdrawalPageView, withdrawalView } from './views.ts';
 
 type CurrencyQ = { currency: string };
 type StatementQ = { currency: string; cursor?: string; limit?: number };
@@ -159,7 +159,7 @@ export const walletRoutes: FastifyPluginAsync<{ wallet: WalletService }> = async
     { schema: { tags, security, summary: 'Admin, auditor: all withdrawals, oldest first, optionally in one state', querystring: AdminWithdrawalQuery, response: { 200: AdminWithdrawalList, ...problems(400, 401, 403) } } },
     async (req) => {
       requireActor(req, 'admin', 'auditor');
-      return withdrawalPageView(await wallet.listWithdrawals(req.query));
+      return adminWithdrawalPageView(await wallet.listWithdrawals(req.query));
     },
   );
 
@@ -183,7 +183,7 @@ export const walletRoutes: FastifyPluginAsync<{ wallet: WalletService }> = async
     },
     async (req) => {
       const actor = requireActor(req, 'admin');
-      return withdrawalView(await wallet.approveWithdrawal(actor.userId, req.params.id, { fence: fenceOf(req) }));
+      return adminWithdrawalView(await wallet.approveWithdrawal(actor.userId, req.params.id, { fence: fenceOf(req) }));
     },
   );
 
@@ -202,7 +202,7 @@ export const walletRoutes: FastifyPluginAsync<{ wallet: WalletService }> = async
     },
     async (req) => {
       const actor = requireActor(req, 'admin');
-      return withdrawalView(await wallet.rejectWithdrawal(actor.userId, req.params.id, req.body.reason, { fence: fenceOf(req) }));
+      return adminWithdrawalView(await wallet.rejectWithdrawal(actor.userId, req.params.id, req.body.reason, { fence: fenceOf(req) }));
     },
   );
 

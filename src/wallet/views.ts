@@ -47,5 +47,9 @@ export const p2pView = (t: P2PResult) => ({
 });
 
 /** Everything about a withdrawal; the response schema decides what each audience sees. */
-export const withdrawalView = (w: Withdrawal) => ({ ...w, amount: w.amount.toString() });
+/** The platform's view: who asked and which admin decided. */
+export const adminWithdrawalView = (w: Withdrawal) => ({ ...w, amount: w.amount.toString() });
+export const adminWithdrawalPageView = (p: WithdrawalPage) => ({ items: p.items.map(adminWithdrawalView), nextCursor: p.nextCursor });
+/** The owner's view: no staff ids. */
+export const withdrawalView = ({ userId: _u, decidedBy: _d, ...w }: Withdrawal) => ({ ...w, amount: w.amount.toString() });
 export const withdrawalPageView = (p: WithdrawalPage) => ({ items: p.items.map(withdrawalView), nextCursor: p.nextCursor });
