@@ -182,6 +182,12 @@ describe.each(backends())('orders on $name', (backend) => {
     expectProblem(await checkout(b, [{ variantId: v, qty: 1 }], { paymentMode: 'pay_on_receipt' }), 409, 'checkout.overdue_orders');
     const latePaid = expectOk(await post(b, `/api/orders/${late.id}/pay`));
     expect(latePaid).toMatchObject({ paid: true, overdue: false });
+    // Its receipt proves every step, the late payment included, offline.
+    const receipt = expectOk(await b.call('GET', `/api/orders/${late.id}/receipt`));
+    expect(receipt.steps.map((s: { kind: string }) => s.kind)).toEqual([
+      'order.created', 'order.accept', 'order.allocate', 'order.ship', 'order.transit', 'order.deliver', 'order.confirm_receipt', 'order.mark_overdue', 'order.pay',
+    ]);
+    expect(verifyOrderReceipt(receipt, w.app.verifierKey).ok).toBe(true);
     // A merchant without pay on receipt refuses it.
     const other = await variant(100, 5, { merchant: otherMerchantId, location: (await w.app.inventory.locations(w.app.db.kysely, { userId: otherStaff.userId, merchantId: otherMerchantId }, {})).items[0]!.id });
     expectProblem(await checkout(b, [{ variantId: other, qty: 1 }], { paymentMode: 'pay_on_receipt' }), 409, 'checkout.pay_on_receipt_unavailable');

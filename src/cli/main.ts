@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 const USAGE = `usage: chainmall <command>
   serve                                  start the API, web app and sequencer (env: PORT, DATABASE_URL, …); seeds demo data unless SEED=off
   seed                                   add the demo merchants, products and buyers (once)
+  user create --email E --role R [--merchant ID]
+                                         create a user (the first admin); password from CHAINMALL_PASSWORD or stdin
   verify [--key VKEY] [--json]           audit the local log (DATABASE_URL or data/chainmall.db)
   verify --url URL --key VKEY [--prev CHECKPOINT_FILE] [--json]
                                          audit a remote log from its tiles; with --prev, prove it extends that checkpoint
@@ -19,6 +21,9 @@ async function main(argv: string[]): Promise<number> {
       key: { type: 'string' },
       prev: { type: 'string' },
       json: { type: 'boolean' },
+      email: { type: 'string' },
+      role: { type: 'string' },
+      merchant: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -36,6 +41,11 @@ async function main(argv: string[]): Promise<number> {
     case 'seed': {
       const { seed } = await import('./serve.ts');
       return seed();
+    }
+    case 'user': {
+      if (rest[0] !== 'create') throw new Error('usage: chainmall user create --email E --role R [--merchant ID]');
+      const { userCreate } = await import('./user.ts');
+      return userCreate({ email: values.email, role: values.role, merchant: values.merchant });
     }
     case 'verify': {
       const { verify } = await import('./verify.ts');
