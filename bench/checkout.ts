@@ -9,10 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { createApp, type App } from '../src/app.ts';
 import { systemAccountId, ownedAccountId } from '../src/money/index.ts';
-import { fmt, table } from './stats.ts';
+import { fmt, table, throwawayPostgres } from './stats.ts';
 
 const ADDRESS = { recipient: 'Bench Buyer', phone: '+86 138 0000 0000', country: 'CN', city: 'Shanghai', line1: '1 Century Avenue' };
 const MERCHANTS = 4;
@@ -194,30 +193,6 @@ async function measure(backend: string, databaseUrl: string | undefined, duratio
   }
 }
 
-async function postgresUrl(): Promise<{ url: string; drop: () => Promise<void> } | null> {
-  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `cm_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  try {
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-  } catch {
-    return null;
-  } finally {
-    await admin.end().catch(() => {});
-  }
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
 
 export async function benchCheckout(flags: string[]): Promise<number> {
   const json = flags.includes('--json');
@@ -225,7 +200,7 @@ export async function benchCheckout(flags: string[]): Promise<number> {
   const log = (s: string) => (json ? console.error(s) : console.log(s));
   log(`checkout benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}`);
   const results: Figures[] = [await measure('sqlite', undefined, durationS, log)];
-  const pgDb = await postgresUrl();
+  const pgDb = await throwawayPostgres();
   if (pgDb) {
     try {
       results.push(await measure('postgres', pgDb.url, durationS, log));

@@ -3,13 +3,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
 import { createApp, type App } from '../src/app.ts';
 import { entryBytes, inclusionPlan } from '../src/ledger/index.ts';
 import { verifyStorage } from '../src/ledger/verify.ts';
-import { fmt, percentile, table } from './stats.ts';
+import { fmt, percentile, table, throwawayPostgres } from './stats.ts';
 
 const WRITERS = 16;
 const PER_TXN = 100;
@@ -113,30 +111,6 @@ function sqliteCeiling(dir: string, count: number): number {
   return rate;
 }
 
-async function pgDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
-  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `cm_bench_${randomBytes(4).toString('hex')}`;
-  const c = new pg.Client({ connectionString: base });
-  try {
-    await c.connect();
-    await c.query(`create database ${name}`);
-  } catch {
-    return undefined;
-  } finally {
-    await c.end().catch(() => {});
-  }
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const d = new pg.Client({ connectionString: base });
-      await d.connect();
-      await d.query(`drop database if exists ${name} with (force)`);
-      await d.end();
-    },
-  };
-}
 
 export async function benchLedger(args: string[]): Promise<number> {
   const json = args.includes('--json');
@@ -154,7 +128,7 @@ export async function benchLedger(args: string[]): Promise<number> {
     await app.close();
 
     let pgFig: Figures | undefined;
-    const pgdb = await pgDatabase();
+    const pgdb = await throwawayPostgres();
     if (pgdb) {
       const papp = await createApp({ dataDir: path.join(dir, 'pg'), databaseUrl: pgdb.url, logLevel: 'silent' });
       pgFig = await measure('postgres', papp, pgSizes, log);

@@ -102,4 +102,4 @@ export const TokenIdParam = {
   properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
 } as const;
 
-export const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, { $ref: 'Problem#' }]));
+export { problems } from '../http/schema.ts';

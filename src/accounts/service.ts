@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { isUniqueViolation } from '../db/savepoint.ts';
 import type { Actor, ActorResolver } from '../http/auth.ts';
 import type { Ledger, Ticket } from '../ledger/index.ts';
 import { assert } from '../shared/assert.ts';
@@ -70,10 +71,6 @@ const secret = () => randomBytes(32).toString('base64url'); // 256 bits: a plain
 const newId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-const isUniqueViolation = (err: unknown) => {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-};
 
 type UserRow = Selectable<Database['accounts_user']>;
 

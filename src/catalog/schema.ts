@@ -1,4 +1,5 @@
 // JSON Schemas of the catalog API: validation in, serialization out, and the OpenAPI source.
+import { pageOf } from '../http/schema.ts';
 import {
   ALT_CHARS_MAX,
   BPS_MAX,
@@ -61,13 +62,6 @@ export const MerchantProductQuery = {
   additionalProperties: false,
 } as const;
 
-const pageOf = (item: object) =>
-  ({
-    type: 'object',
-    required: ['items', 'nextCursor'],
-    properties: { items: { type: 'array', items: item }, nextCursor: { type: ['string', 'null'] } },
-    additionalProperties: false,
-  }) as const;
 
 // ---------------------------------------------------------------- merchants
 
@@ -334,4 +328,4 @@ export const ProductPatchBody = {
   additionalProperties: false,
 } as const;
 
-export const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, { $ref: 'Problem#' }]));
+export { problems } from '../http/schema.ts';

@@ -1,5 +1,6 @@
 import { sql, SqliteAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { isUniqueViolation } from '../db/savepoint.ts';
 import type { Ledger, LedgerEventInput } from '../ledger/index.ts';
 import { parseCurrency } from '../money/index.ts';
 import { assert } from '../shared/assert.ts';
@@ -246,10 +247,6 @@ type CommissionRow = Selectable<Database['catalog_commission']>;
 
 export const CATEGORY_DEPTH_MAX = 8;
 
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
 
 const merchantNotFound = (id: string) => new DomainError('catalog.merchant_not_found', `merchant ${id.slice(0, 64)} not found`, 404);
 

@@ -1,4 +1,5 @@
 // JSON Schemas of the inventory API: validation in, serialization out, and the OpenAPI source.
+import { pageOf } from '../http/schema.ts';
 import { AVAILABILITY_IDS_MAX, LIST_LIMIT_MAX, QTY_MAX } from './rules.ts';
 
 const time = { type: 'string', format: 'date-time' } as const;
@@ -16,12 +17,7 @@ export const LocationView = {
   additionalProperties: false,
 } as const;
 
-export const LocationList = {
-  type: 'object',
-  required: ['items', 'nextCursor'],
-  properties: { items: { type: 'array', items: LocationView }, nextCursor: { type: ['string', 'null'] } },
-  additionalProperties: false,
-} as const;
+export const LocationList = pageOf(LocationView);
 
 export const NewLocationBody = {
   type: 'object',
@@ -56,12 +52,7 @@ export const StockLevelView = {
   additionalProperties: false,
 } as const;
 
-export const StockList = {
-  type: 'object',
-  required: ['items', 'nextCursor'],
-  properties: { items: { type: 'array', items: StockLevelView }, nextCursor: { type: ['string', 'null'] } },
-  additionalProperties: false,
-} as const;
+export const StockList = pageOf(StockLevelView);
 
 export const StockQuery = {
   type: 'object',
@@ -123,4 +114,5 @@ export const AvailabilityView = {
   additionalProperties: false,
 } as const;
 
-export const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, { $ref: 'Problem#' }]));
+
+export { problems } from '../http/schema.ts';

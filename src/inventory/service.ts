@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql, SqliteAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { isUniqueViolation, withSavepoint } from '../db/savepoint.ts';
 import type { Json, Ledger } from '../ledger/index.ts';
 import { assert } from '../shared/assert.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
@@ -113,32 +114,7 @@ const NAME_CHARS_MAX = 100;
 const CODE = /^[A-Za-z0-9_.-]{1,32}$/;
 const ACTOR_CHARS_MAX = 128;
 
-let savepoints = 0;
 
-/**
- * Runs fn inside a savepoint of the caller's transaction: a refused command leaves nothing behind
- * (no level change, no row, no ledger entry, no notice) even if the caller catches and commits other work.
- */
-async function atomically<T>(trx: Transaction<Database>, fn: () => Promise<T>): Promise<T> {
-  assert(trx.isTransaction, 'inventory: commands need the caller\'s open transaction');
-  const name = `inventory_sp_${++savepoints}`;
-  await sql.raw(`savepoint ${name}`).execute(trx);
-  let result: T;
-  try {
-    result = await fn();
-  } catch (err) {
-    await sql.raw(`rollback to savepoint ${name}`).execute(trx);
-    await sql.raw(`release savepoint ${name}`).execute(trx);
-    throw err;
-  }
-  await sql.raw(`release savepoint ${name}`).execute(trx);
-  return result;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
 
 const updated = (r: { numUpdatedRows: bigint }) => Number(r.numUpdatedRows);
 
@@ -210,7 +186,7 @@ export class InventoryService {
     const expiresAt = parseExpiry(input.expiresAt);
     const actor = parseActor(input.actor);
     try {
-      return await atomically(trx, () => this.reserveNow(trx, { orderId, merchantId, lines, expiresAt, actor }));
+      return await withSavepoint(trx, 'inventory', () => this.reserveNow(trx, { orderId, merchantId, lines, expiresAt, actor }));
     } catch (err) {
       // Another transaction reserved for this order between our check and our insert.
       if (isUniqueViolation(err)) throw new DomainError('stock.reservation_exists', `order ${orderId} already has a reservation`, 409, { orderId });
@@ -274,7 +250,7 @@ export class InventoryService {
   async commit(trx: Transaction<Database>, orderId: string, actor: string): Promise<void> {
     parseOpaqueId(orderId, 'orderId');
     parseActor(actor);
-    await atomically(trx, async () => {
+    await withSavepoint(trx, 'inventory', async () => {
       const row = await this.mustLockReservation(trx, orderId);
       const state = parseState(row.state);
       if (state === 'committed' || state === 'shipped') return;
@@ -293,7 +269,7 @@ export class InventoryService {
   async allocate(trx: Transaction<Database>, orderId: string, locationId: string | null, actor: string): Promise<string> {
     parseOpaqueId(orderId, 'orderId');
     parseActor(actor);
-    return atomically(trx, async () => {
+    return withSavepoint(trx, 'inventory', async () => {
       const row = await this.mustLockReservation(trx, orderId);
       const state = parseState(row.state);
       if (!isHolding(state)) throw new DomainError('stock.reservation_closed', `the reservation of order ${orderId} is ${state}`, 409, { orderId, state });
@@ -355,7 +331,7 @@ export class InventoryService {
   async ship(trx: Transaction<Database>, orderId: string, actor: string): Promise<void> {
     parseOpaqueId(orderId, 'orderId');
     parseActor(actor);
-    await atomically(trx, async () => {
+    await withSavepoint(trx, 'inventory', async () => {
       const row = await this.mustLockReservation(trx, orderId);
       const state = parseState(row.state);
       if (state === 'shipped') return;
@@ -383,7 +359,7 @@ export class InventoryService {
     parseOpaqueId(orderId, 'orderId');
     parseReason(reason);
     parseActor(actor);
-    await atomically(trx, async () => {
+    await withSavepoint(trx, 'inventory', async () => {
       const row = await this.mustLockReservation(trx, orderId);
       await this.releaseLocked(trx, row, reason, actor);
     });
@@ -427,7 +403,7 @@ export class InventoryService {
     let done = 0;
     for (const due of await this.expiredReservations(this.db, now, limit)) {
       const released = await this.db.transaction().execute(async (trx) =>
-        atomically(trx, async () => {
+        withSavepoint(trx, 'inventory', async () => {
           const row = await this.lockReservation(trx, due.orderId);
           if (!row || row.state !== 'reserved' || row.expires_at === null || row.expires_at > now.toISOString()) return false;
           return this.releaseLocked(trx, row, 'expired', 'system');

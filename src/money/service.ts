@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { isUniqueViolation, withSavepoint } from '../db/savepoint.ts';
 import type { Ledger, LedgerEventInput } from '../ledger/index.ts';
 import { assert } from '../shared/assert.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
@@ -56,33 +57,7 @@ export const STATEMENT_LIMIT_MAX = 500;
 const STATEMENT_LIMIT_DEFAULT = 50;
 const EXPIRE_BATCH_MAX = 256;
 
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
 
-let savepoints = 0;
-
-/**
- * Runs fn inside a savepoint of the caller's transaction: a refused transfer leaves nothing behind
- * (no counter, no row, no ledger entry) even if the caller catches the error and commits other work.
- */
-async function atomically<T>(trx: Transaction<Database>, fn: () => Promise<T>): Promise<T> {
-  assert(trx.isTransaction, 'money: commands need the caller\'s open transaction');
-  const name = `money_sp_${++savepoints}`;
-  await sql.raw(`savepoint ${name}`).execute(trx);
-  let result: T;
-  try {
-    result = await fn();
-  } catch (err) {
-    // PostgreSQL accepts this even after a failed statement: the transaction becomes usable again.
-    await sql.raw(`rollback to savepoint ${name}`).execute(trx);
-    await sql.raw(`release savepoint ${name}`).execute(trx);
-    throw err;
-  }
-  await sql.raw(`release savepoint ${name}`).execute(trx);
-  return result;
-}
 
 /** The conditional UPDATE's guard for one account: its limits and the 2^53 ceiling, after the move. */
 function guardFor(flags: AccountFlags, d: Counters) {
@@ -147,7 +122,7 @@ export class MoneyService {
   async ensureAccount(trx: Transaction<Database>, spec: AccountSpec, actor = 'system'): Promise<Account> {
     const a = parseAccountSpec(spec);
     parseId(actor, 'actor');
-    return atomically(trx, async () => {
+    return withSavepoint(trx, 'money', async () => {
       const inserted = await trx
         .insertInto('money_account')
         .values({
@@ -209,7 +184,7 @@ export class MoneyService {
     if (inputs.length > TRANSFERS_BATCH_MAX) throw new DomainError('money.batch_too_large', `at most ${TRANSFERS_BATCH_MAX} transfers at once`, 400);
     const parsed = inputs.map((t, i) => withIndex(i, inputs.length, t, () => parseTransfer(t)));
     try {
-      return await atomically(trx, () => this.apply(trx, parsed));
+      return await withSavepoint(trx, 'money', () => this.apply(trx, parsed));
     } catch (err) {
       // Another transaction committed one of these ids between our check and our insert: it made a
       // transfer with other accounts (a replay of ours would have waited for the same rows).

@@ -1,4 +1,5 @@
 // JSON Schemas of the notifications API: validation in, serialization out, and the OpenAPI source.
+import { pageOf } from '../http/schema.ts';
 import { WEBHOOK_URL_CHARS_MAX } from './address.ts';
 import { ATTEMPTS_MAX, EVENTS_PER_ENDPOINT_MAX, KIND_CHARS_MAX, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from './rules.ts';
 
@@ -22,12 +23,7 @@ export const NoticeView = {
   additionalProperties: false,
 } as const;
 
-export const NoticePage = {
-  type: 'object',
-  required: ['items', 'nextCursor'],
-  properties: { items: { type: 'array', items: NoticeView }, nextCursor: { type: ['string', 'null'] } },
-  additionalProperties: false,
-} as const;
+export const NoticePage = pageOf(NoticeView);
 
 export const NoticeListQuery = {
   type: 'object',
@@ -120,12 +116,7 @@ export const DeliveryView = {
   additionalProperties: false,
 } as const;
 
-export const DeliveryPage = {
-  type: 'object',
-  required: ['items', 'nextCursor'],
-  properties: { items: { type: 'array', items: DeliveryView }, nextCursor: { type: ['string', 'null'] } },
-  additionalProperties: false,
-} as const;
+export const DeliveryPage = pageOf(DeliveryView);
 
 export const DeliveryListQuery = {
   type: 'object',
@@ -133,4 +124,5 @@ export const DeliveryListQuery = {
   additionalProperties: false,
 } as const;
 
-export const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, { $ref: 'Problem#' }]));
+
+export { problems } from '../http/schema.ts';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { requireActor, SIGNED_IN } from '../http/auth.ts';
-import { problems } from '../accounts/schema.ts';
+import { problems } from '../http/schema.ts';
 import type { CheckoutInput, CheckoutService } from './checkout.ts';
 import { ORDER_FLOW, TRANSITIONS, type TransitionName } from './flow.ts';
 import { CartLineBody, CartView, CheckoutBody, CheckoutView, IdParam, OrderList, OrderListQuery, OrderReceiptView, OrderView, transitionBody, VariantParam } from './schema.ts';

@@ -1,4 +1,5 @@
 // JSON Schemas of the cart, checkout and orders API: validation in, serialization out, OpenAPI.
+import { pageOf } from '../http/schema.ts';
 import { ORDER_FLOW, ORDER_STATES, PAYMENT_MODES, type InputKind, type TransitionName } from './flow.ts';
 import { ORDER_QTY_MAX } from './document.ts';
 import { CART_LINES_MAX } from './checkout.ts';
@@ -133,12 +134,7 @@ export const OrderView = {
   additionalProperties: false,
 } as const;
 
-export const OrderList = {
-  type: 'object',
-  required: ['items', 'nextCursor'],
-  properties: { items: { type: 'array', items: OrderView }, nextCursor: { type: ['string', 'null'] } },
-  additionalProperties: false,
-} as const;
+export const OrderList = pageOf(OrderView);
 
 export const OrderListQuery = {
   type: 'object',

@@ -1,4 +1,5 @@
 // JSON Schemas of the wallet API: validation in, serialization out, and the OpenAPI source.
+import { pageOf } from '../http/schema.ts';
 import { DESTINATION_CHARS_MAX, MEMO_CHARS_MAX, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, REASON_CHARS_MAX, WITHDRAWAL_STATES } from './rules.ts';
 
 const time = { type: 'string', format: 'date-time' } as const;
@@ -194,18 +195,9 @@ export const AdminWithdrawalView = {
   additionalProperties: false,
 } as const;
 
-export const WithdrawalList = {
-  type: 'object',
-  required: ['items', 'nextCursor'],
-  properties: { items: { type: 'array', items: WithdrawalView }, nextCursor: { type: ['string', 'null'] } },
-  additionalProperties: false,
-} as const;
+export const WithdrawalList = pageOf(WithdrawalView);
 
-export const AdminWithdrawalList = {
-  type: 'object',
-  required: ['items', 'nextCursor'],
-  properties: { items: { type: 'array', items: AdminWithdrawalView }, nextCursor: { type: ['string', 'null'] } },
-  additionalProperties: false,
-} as const;
+export const AdminWithdrawalList = pageOf(AdminWithdrawalView);
 
-export const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, { $ref: 'Problem#' }]));
+
+export { problems } from '../http/schema.ts';
