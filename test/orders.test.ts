@@ -149,6 +149,12 @@ describe.each(backends())('orders on $name', (backend) => {
     }
     expect(parseEntry(Buffer.from(receipt.steps[0].receipt.entry, 'base64')).data).toMatchObject({ commitment: receipt.commitment, totalMinor: '9980' });
 
+    // Notices: the merchant heard of the new order and its receipt; the buyer of each step on the way.
+    const mine = (n: { data: { orderId?: string } }) => n.data.orderId === order.id;
+    const kindsFor = async (c: Caller) => expectOk(await c.call('GET', '/api/notifications?limit=200')).items.filter(mine).map((n: { kind: string }) => n.kind).reverse();
+    expect(await kindsFor(staff)).toEqual(['order.created', 'order.received']);
+    expect(await kindsFor(b)).toEqual(['order.accepted', 'order.shipped', 'order.delivered']);
+
     // Money: buyer paid 9980; merchant got it less 5% commission (floored per line); revenue the commission.
     expect(await balance(wallet(b.userId))).toBe(100_000n - 9980n);
     expect(await balance(systemAccountId('platform_revenue'))).toBeGreaterThanOrEqual(499n);
@@ -166,6 +172,8 @@ describe.each(backends())('orders on $name', (backend) => {
     await step(b, order.id, 'confirm-receipt');
     const received = expectOk(await b.call('GET', `/api/orders/${order.id}`));
     expect(received.paymentDueAt).not.toBeNull();
+    const due = expectOk(await b.call('GET', '/api/notifications')).items.find((n: { kind: string; data: { orderId?: string } }) => n.kind === 'order.payment_due' && n.data.orderId === order.id);
+    expect(due?.data.paymentDueAt).toBe(received.paymentDueAt);
     const paid = expectOk(await post(b, `/api/orders/${order.id}/pay`));
     expect(paid).toMatchObject({ paid: true, state: 'received' });
     expect(await balance(wallet(b.userId))).toBe(8_000n);
@@ -260,6 +268,9 @@ describe.each(backends())('orders on $name', (backend) => {
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => checkout(buyers[i % buyers.length]!, [{ variantId: v, qty: 1 }])));
     const codes = results.map((r) => r.statusCode);
     expect(codes.filter((c) => c === 201)).toHaveLength(50);
+    // The merchant heard once that the variant ran low (at 5 left), not on every sale after.
+    const low = expectOk(await staff.call('GET', '/api/notifications?limit=200')).items.filter((n: { kind: string; data: { variantId?: string } }) => n.kind === 'stock.low' && n.data.variantId === v);
+    expect(low).toHaveLength(1);
     for (const r of results.filter((x) => x.statusCode !== 201)) expectProblem(r, 409, 'stock.insufficient');
     expect(await available(v)).toBe(0);
   });

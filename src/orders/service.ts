@@ -6,7 +6,7 @@ import type { Database } from '../db/database.ts';
 import type { Actor as HttpActor } from '../http/auth.ts';
 import type { Ledger, LedgerEventInput, Ticket } from '../ledger/index.ts';
 import type { MoneyService } from '../money/index.ts';
-import { assert, DomainError, notFound, type Notice, type Notify } from '../shared/index.ts';
+import { assert, DomainError, notFound, type Notify } from '../shared/index.ts';
 import { escrowAccounts, escrowTransfers, walletPaymentId } from './escrow.ts';
 import { apply, orderRefusal, whyNot, type Actor as FlowActor, type OrderEvent, type OrderFacts, type TransitionInput, type TransitionName } from './flow.ts';
 import type { CatalogPort, InventoryPort } from './ports.ts';
@@ -55,22 +55,22 @@ export function acting(actor: HttpActor): Acting {
   }
 }
 
-/** Who is told about a step (ids only: notices may leave the platform as webhooks). */
-const NOTICES: Partial<Record<TransitionName | 'created', ('buyer' | 'merchant')[]>> = {
-  created: ['merchant'],
-  pay: ['merchant'],
-  accept: ['buyer'],
-  reject: ['buyer'],
-  ship: ['buyer'],
-  deliver: ['buyer'],
-  confirm_receipt: ['merchant'],
-  auto_confirm: ['buyer', 'merchant'],
-  mark_overdue: ['buyer', 'merchant'],
-  request_refund: ['merchant'],
-  refund: ['buyer'],
-  reject_refund: ['buyer'],
-  cancel: ['buyer', 'merchant'],
-  fail_payment: ['buyer'],
+/** Who is told about a step, under which event name (ids only: notices may leave the platform as webhooks). */
+const NOTICES: Partial<Record<TransitionName | 'created', { kind: string; to: ('buyer' | 'merchant')[] }>> = {
+  created: { kind: 'order.created', to: ['merchant'] },
+  pay: { kind: 'order.paid', to: ['merchant'] },
+  accept: { kind: 'order.accepted', to: ['buyer'] },
+  reject: { kind: 'order.rejected', to: ['buyer'] },
+  ship: { kind: 'order.shipped', to: ['buyer'] },
+  deliver: { kind: 'order.delivered', to: ['buyer'] },
+  confirm_receipt: { kind: 'order.received', to: ['merchant'] },
+  auto_confirm: { kind: 'order.received', to: ['buyer', 'merchant'] },
+  mark_overdue: { kind: 'order.overdue', to: ['buyer', 'merchant'] },
+  request_refund: { kind: 'order.refund_requested', to: ['merchant'] },
+  refund: { kind: 'order.refunded', to: ['buyer'] },
+  reject_refund: { kind: 'order.refund_rejected', to: ['buyer'] },
+  cancel: { kind: 'order.cancelled', to: ['buyer', 'merchant'] },
+  fail_payment: { kind: 'order.payment_failed', to: ['buyer'] },
 };
 
 export interface Page<T> {
@@ -333,18 +333,20 @@ export class OrdersService {
         queue_id: tickets[i]!.queueId,
       })))
       .execute();
-    for (const e of events) await this.tell(trx, e);
+    const paidAtCheckout = events[0]?.kind === 'order.created';
+    for (const e of events) await this.tell(trx, e, paidAtCheckout);
     return tickets;
   }
 
-  private async tell(trx: Transaction<Database>, e: OrderEvent): Promise<void> {
+  private async tell(trx: Transaction<Database>, e: OrderEvent, paidAtCheckout: boolean): Promise<void> {
     const name = e.kind.slice('order.'.length) as TransitionName | 'created';
+    // A checkout paid at once is one piece of news for the merchant: a new, paid order.
+    if (name === 'pay' && paidAtCheckout) return;
+    const notice = NOTICES[name];
     const data = { orderId: e.subject.order, state: e.data['to'] ?? null, at: e.data['at'] ?? null };
-    for (const who of NOTICES[name] ?? []) {
-      const notice: Notice = who === 'buyer'
-        ? { audience: { userId: e.subject.buyer }, kind: e.kind, data }
-        : { audience: { merchantId: e.subject.merchant }, kind: e.kind, data };
-      await this.notify(trx, notice);
+    for (const who of notice?.to ?? []) {
+      const audience = who === 'buyer' ? { userId: e.subject.buyer } : { merchantId: e.subject.merchant };
+      await this.notify(trx, { audience, kind: notice!.kind, data });
     }
     // A pay-on-receipt order received unpaid: the buyer is told the payment is now due.
     if ((name === 'confirm_receipt' || name === 'auto_confirm') && typeof e.data['paymentDueAt'] === 'string') {
