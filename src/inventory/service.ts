@@ -60,6 +60,8 @@ export interface ReserveInput {
   lines: { variantId: string; qty: number }[];
   expiresAt: string | null;
   actor: string;
+  /** Paid already (a wallet checkout): reserved and committed in one step, never expiring. */
+  committed?: boolean;
 }
 
 export interface Location {
@@ -185,8 +187,10 @@ export class InventoryService {
     const lines = mergeLines(input.lines);
     const expiresAt = parseExpiry(input.expiresAt);
     const actor = parseActor(input.actor);
+    const committed = input.committed === true;
+    if (committed && expiresAt !== null) throw new DomainError('stock.bad_reservation', 'a committed reservation does not expire', 400);
     try {
-      return await withSavepoint(trx, 'inventory', () => this.reserveNow(trx, { orderId, merchantId, lines, expiresAt, actor }));
+      return await withSavepoint(trx, 'inventory', () => this.reserveNow(trx, { orderId, merchantId, lines, expiresAt, actor, committed }));
     } catch (err) {
       // Another transaction reserved for this order between our check and our insert.
       if (isUniqueViolation(err)) throw new DomainError('stock.reservation_exists', `order ${orderId} already has a reservation`, 409, { orderId });
@@ -196,12 +200,12 @@ export class InventoryService {
 
   private async reserveNow(
     trx: Transaction<Database>,
-    p: { orderId: string; merchantId: string; lines: LineInput[]; expiresAt: string | null; actor: string },
+    p: { orderId: string; merchantId: string; lines: LineInput[]; expiresAt: string | null; actor: string; committed: boolean },
   ): Promise<Reservation> {
     const existing = await this.lockReservation(trx, p.orderId);
     if (existing) {
       const had = await this.toReservation(trx, existing);
-      if (isHolding(had.state) && had.merchantId === p.merchantId && sameTotals(had.lines, p.lines)) return had;
+      if (isHolding(had.state) && had.merchantId === p.merchantId && sameTotals(had.lines, p.lines) && (had.state === 'committed') === p.committed) return had;
       throw new DomainError('stock.reservation_exists', `order ${p.orderId} already has a reservation with other lines or state ${had.state}`, 409, { orderId: p.orderId });
     }
     const now = this.clock().toISOString();
@@ -209,7 +213,7 @@ export class InventoryService {
     // The reservation row first: every command locks its reservation before its variants.
     await trx
       .insertInto('inventory_reservation')
-      .values({ id, order_id: p.orderId, merchant_id: p.merchantId, state: 'reserved', expires_at: p.expiresAt, location_id: null, created_at: now, updated_at: now })
+      .values({ id, order_id: p.orderId, merchant_id: p.merchantId, state: p.committed ? 'committed' : 'reserved', expires_at: p.expiresAt, location_id: null, created_at: now, updated_at: now })
       .execute();
     const levels = await this.lockVariants(trx, p.merchantId, p.lines.map((l) => l.variantId));
 
@@ -234,16 +238,14 @@ export class InventoryService {
     for (const t of taken) await this.addReserved(trx, t, t.qty, now);
     await trx.insertInto('inventory_reservation_line').values(taken.map((t) => ({ reservation_id: id, variant_id: t.variantId, location_id: t.locationId, qty: t.qty }))).execute();
 
+    const subject = { order: p.orderId, reservation: id, merchant: p.merchantId };
     await this.ledger.append(trx, [
-      {
-        kind: 'stock.reserved',
-        actor: p.actor,
-        subject: { order: p.orderId, reservation: id, merchant: p.merchantId },
-        data: { lines: linesJson(taken), expiresAt: p.expiresAt },
-      },
+      { kind: 'stock.reserved', actor: p.actor, subject, data: { lines: linesJson(taken), expiresAt: p.expiresAt } },
+      ...(p.committed ? [{ kind: 'stock.committed', actor: p.actor, subject, data: { lines: linesJson(taken) } }] : []),
     ]);
     for (const low of lows) await this.noticeLow(trx, p.merchantId, low.variantId, low.state);
-    return { id, orderId: p.orderId, merchantId: p.merchantId, state: 'reserved', expiresAt: p.expiresAt, locationId: null, createdAt: now, lines: taken };
+    const state = p.committed ? 'committed' : 'reserved';
+    return { id, orderId: p.orderId, merchantId: p.merchantId, state, expiresAt: p.expiresAt, locationId: null, createdAt: now, lines: taken };
   }
 
   /** Payment happened: the reservation stops expiring; its stock stays reserved until shipment. Idempotent. */

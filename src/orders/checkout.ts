@@ -194,7 +194,7 @@ export class CheckoutService {
     const open = ORDER_STATES.filter((s) => !isTerminal(s));
     const unpaid = await trx
       .selectFrom('orders_order')
-      .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max('overdue').as('overdue')])
+      .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('buyer_id', '=', buyerId)
       .where('mode', '=', 'pay_on_receipt')
       .where('paid', '=', 0)
@@ -264,9 +264,8 @@ export class CheckoutService {
   private async reserve(trx: Transaction<Database>, p: Planned, payNow: boolean, now: Date): Promise<void> {
     const expires = p.facts.mode === 'prepaid' && !payNow;
     await this.orders.inventory.reserve(trx, {
-      orderId: p.facts.id, merchantId: p.merchantId, lines: p.lines,
+      orderId: p.facts.id, merchantId: p.merchantId, lines: p.lines, committed: p.facts.paid,
       expiresAt: expires ? new Date(now.getTime() + this.orders.reservationTtlMs).toISOString() : null, actor: p.buyerId,
     });
-    if (p.facts.paid) await this.orders.inventory.commit(trx, p.facts.id, p.buyerId);
   }
 }

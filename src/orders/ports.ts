@@ -33,7 +33,7 @@ export interface CatalogPort {
 }
 
 export interface InventoryPort {
-  reserve(trx: Transaction<Database>, input: { orderId: string; merchantId: string; lines: { variantId: string; qty: number }[]; expiresAt: string | null; actor: string }): Promise<unknown>;
+  reserve(trx: Transaction<Database>, input: { orderId: string; merchantId: string; lines: { variantId: string; qty: number }[]; expiresAt: string | null; actor: string; committed?: boolean }): Promise<unknown>;
   commit(trx: Transaction<Database>, orderId: string, actor: string): Promise<void>;
   allocate(trx: Transaction<Database>, orderId: string, locationId: string | null, actor: string): Promise<string>;
   ship(trx: Transaction<Database>, orderId: string, actor: string): Promise<void>;
