@@ -7,6 +7,7 @@ import {
   ORDER_FLOW, ORDER_FLOW_SPEC, ORDER_STATES, REFUSALS, ROLES, TERM_DAYS_MAX, TERMINAL_STATES, TRANSITIONS,
   type Actor, type FlowSpec, type OrderEvent, type OrderFacts, type OrderState, type PaymentMode, type Role,
   type TransitionInput, type TransitionName,
+  type TransitionDef,
 } from '../src/orders/index.ts';
 
 const T0 = new Date('2026-11-25T10:00:00.000Z');
@@ -194,6 +195,13 @@ describe('order flow: happy paths', () => {
     expect(failed.event.data).toMatchObject({ paymentId: 'pay-1' });
     expect(whyNot(paid, 'fail_payment', SYSTEM, { paymentId: 'pay-1' }, T0)).toBe('order.already_paid');
     expect(whyNot(newOrder('pay_on_receipt'), 'fail_payment', SYSTEM, { paymentId: 'pay-1' }, T0)).toBe('order.wrong_payment_mode');
+    // The buyer tries again: a second failure stays failed, a success resumes the order as created and paid.
+    const again = step(failed.next, 'fail_payment', SYSTEM, at(2 * HOUR));
+    expect(again.next.state).toBe('payment_failed');
+    const resumed = step(again.next, 'pay', SYSTEM, at(3 * HOUR));
+    expect(resumed.next).toMatchObject({ state: 'created', paid: true, escrowHeld: true });
+    expect(resumed.event.data).toMatchObject({ from: 'payment_failed', to: 'created' });
+    expect(step(step(newOrder('prepaid'), 'fail_payment', SYSTEM, at(HOUR)).next, 'cancel', SYSTEM, at(2 * HOUR)).next.state).toBe('cancelled');
   });
 });
 
@@ -252,7 +260,7 @@ describe('order flow: illegal transitions', () => {
       ['accepted', 'ship', MERCHANT], ['delivered', 'transit', SYSTEM], ['delivered', 'complete', SYSTEM],
       ['received', 'refund', MERCHANT], ['shipped', 'cancel', BUYER], ['in_transit', 'allocate', MERCHANT],
       ['completed', 'request_refund', BUYER], ['completed', 'cancel', ADMIN], ['cancelled', 'accept', MERCHANT],
-      ['refunded', 'refund', ADMIN], ['rejected', 'accept', MERCHANT], ['payment_failed', 'pay', SYSTEM],
+      ['refunded', 'refund', ADMIN], ['rejected', 'accept', MERCHANT], ['payment_failed', 'ship', MERCHANT],
     ];
     for (const [s, t, actor] of cases) expect(whyNot(get(s), t, actor, sample(t, get(s), now), now), `${t} from ${s}`).toBe('order.illegal_transition');
   });
@@ -427,7 +435,10 @@ function enabled(o: OrderFacts, now: Date): [TransitionName, Actor[]][] {
   }
   return out;
 }
-const endsIn = (t: TransitionName): string => ORDER_FLOW[t].to;
+const endsIn = (t: TransitionName, from: OrderState): OrderState => {
+  const def: TransitionDef = ORDER_FLOW[t];
+  return def.resume?.[from] ?? (def.to === 'same' ? from : def.to);
+};
 
 describe('order flow: properties', () => {
   it('random walks of allowed transitions stay in defined states, end only in terminal states, and never leave them', () => {
@@ -463,7 +474,7 @@ describe('order flow: properties', () => {
               return;
             }
             // Three times in four, stay alive if possible, so that walks get deep into the flow.
-            const alive = options.filter(([t]) => !isTerminal(endsIn(t) === 'same' ? o.state : (endsIn(t) as OrderState)));
+            const alive = options.filter(([t]) => !isTerminal(endsIn(t, o.state)));
             const pool = mood > 0 && alive.length > 0 ? alive : options;
             const [t, actors] = pool[pick % pool.length]!;
             const actor = actors[Math.floor(pick / pool.length) % actors.length]!;
@@ -471,8 +482,8 @@ describe('order flow: properties', () => {
             visited.add(next.state);
             fired.add(t);
             expect(ORDER_STATES).toContain(next.state);
-            const to = ORDER_FLOW[t].to;
-            expect(next.state).toBe(to === 'same' ? o.state : to);
+            const def: TransitionDef = ORDER_FLOW[t];
+            expect(next.state).toBe(def.resume?.[o.state] ?? (def.to === 'same' ? o.state : def.to));
             expect(event.kind).toBe(`order.${t}`);
             expectLedgerable(event, actor);
             o = next;

@@ -21,11 +21,11 @@ export const ORDER_STATES = [
   'refunded', // terminal
   'completed', // terminal: review window over, escrow released to the merchant
   'cancelled', // terminal: before shipment
-  'payment_failed', // terminal: prepaid only
+  'payment_failed', // prepaid only: the gateway said no; stock stays reserved, the buyer may pay again until it expires
 ] as const;
 export type OrderState = (typeof ORDER_STATES)[number];
 export const INITIAL_STATE: OrderState = 'created';
-export const TERMINAL_STATES: readonly OrderState[] = ['rejected', 'refunded', 'completed', 'cancelled', 'payment_failed'];
+export const TERMINAL_STATES: readonly OrderState[] = ['rejected', 'refunded', 'completed', 'cancelled'];
 
 export const ROLES = ['buyer', 'merchant', 'system', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -113,6 +113,8 @@ export interface TransitionDef {
   readonly from: readonly OrderState[];
   /** 'same': the state does not change; the transition records a fact (payment, overdue, scan). */
   readonly to: OrderState | 'same';
+  /** Where the transition leads from particular from-states instead of `to` (a retried payment resumes). */
+  readonly resume?: Readonly<Partial<Record<OrderState, OrderState>>>;
   readonly roles: readonly Role[];
   readonly input: Readonly<Record<string, InputKind>>;
   readonly guard?: (o: OrderFacts, input: CheckedInput, now: Date) => string | null;
@@ -147,7 +149,8 @@ export const ORDER_FLOW = {
   pay: {
     // prepaid: the gateway capture lands before or after the merchant accepts.
     // pay_on_receipt: after receipt, overdue or not.
-    from: ['created', 'accepted', 'received'], to: 'same', roles: ['system'], input: { paymentId: 'id', amountMinor: 'amount' },
+    // After a failed attempt (payment_failed) a successful one resumes the order where it started.
+    from: ['created', 'accepted', 'received', 'payment_failed'], to: 'same', resume: { payment_failed: 'created' }, roles: ['system'], input: { paymentId: 'id', amountMinor: 'amount' },
     guard: (o, i) =>
       o.paid ? 'order.already_paid'
       : o.mode === 'pay_on_receipt' && o.state !== 'received' ? 'order.not_received'
@@ -160,7 +163,8 @@ export const ORDER_FLOW = {
     }),
   },
   fail_payment: {
-    from: ['created', 'accepted'], to: 'payment_failed', roles: ['system'], input: { paymentId: 'id' },
+    // The stock stays reserved until its expiry: the buyer may try again (pay resumes the order).
+    from: ['created', 'accepted', 'payment_failed'], to: 'payment_failed', roles: ['system'], input: { paymentId: 'id' },
     guard: (o) => (o.mode !== 'prepaid' ? 'order.wrong_payment_mode' : o.paid ? 'order.already_paid' : null),
     effect: (_o, i) => ({ data: { paymentId: i['paymentId']! } }),
   },
@@ -244,7 +248,7 @@ export const ORDER_FLOW = {
     guard: (o, _i, now) => (!o.paid ? 'order.unpaid' : before(now, o.reviewEndsAt) ? 'order.review_window_open' : null),
   },
   cancel: {
-    from: ['created', 'accepted', 'allocated'], to: 'cancelled', roles: ['buyer', 'merchant', 'admin', 'system'], input: { reason: 'code' },
+    from: ['created', 'accepted', 'allocated', 'payment_failed'], to: 'cancelled', roles: ['buyer', 'merchant', 'admin', 'system'], input: { reason: 'code' },
     effect: closeBeforeShipment,
   },
 } as const satisfies Record<string, TransitionDef>;
@@ -378,7 +382,7 @@ export function apply(order: OrderFacts, transition: TransitionName, input: Tran
   assert(def !== undefined, `orders: unknown transition ${transition}`);
   const why = blocked(order, def, input, now);
   assert(why === null, `orders: ${transition} from ${order.state} applied although refused (${why})`);
-  const to = def.to === 'same' ? order.state : def.to;
+  const to = def.resume?.[order.state] ?? (def.to === 'same' ? order.state : def.to);
   const checked = pick(def, input as CheckedInput);
   const eff = def.effect?.(order, checked, now) ?? {};
   const at = iso(now);
@@ -476,7 +480,7 @@ export function assertOrderInvariants(o: OrderFacts): void {
   assert(!o.paid || o.paymentId !== null, `order ${o.id}: paid without a payment id`);
   assert(!isTerminal(o.state) || !o.escrowHeld, `order ${o.id}: escrow still held in terminal state ${o.state}`);
   assert(!o.overdue || (o.mode === 'pay_on_receipt' && !o.paid && o.state === 'received'), `order ${o.id}: overdue out of place`);
-  assert(o.state !== 'payment_failed' || o.mode === 'prepaid', `order ${o.id}: payment_failed in ${o.mode}`);
+  assert(o.state !== 'payment_failed' || (o.mode === 'prepaid' && !o.paid), `order ${o.id}: payment_failed in ${o.mode} or paid`);
   assert(o.state !== 'completed' || o.paid, `order ${o.id}: completed unpaid`);
   assert(o.state !== 'refund_requested' || o.paid, `order ${o.id}: refund requested unpaid`);
   assert(!AFTER_RECEIPT.includes(o.state) || !o.escrowHeld, `order ${o.id}: escrow still held after receipt`);
@@ -500,7 +504,7 @@ export interface FlowSpec {
   states: readonly string[];
   initial: string;
   terminal: readonly string[];
-  transitions: Readonly<Record<string, Pick<TransitionDef, 'input'> & { from: readonly string[]; to: string; roles: readonly string[] }>>;
+  transitions: Readonly<Record<string, Pick<TransitionDef, 'input'> & { from: readonly string[]; to: string; resume?: Readonly<Record<string, string>>; roles: readonly string[] }>>;
 }
 
 export const ORDER_FLOW_SPEC: FlowSpec = { states: ORDER_STATES, initial: INITIAL_STATE, terminal: TERMINAL_STATES, transitions: ORDER_FLOW };
@@ -528,7 +532,11 @@ export function validateFlow(spec: FlowSpec = ORDER_FLOW_SPEC): string[] {
     for (const f of t.from) {
       if (!states.has(f)) problems.push(`transition ${name}: from-state ${f} is not a state`);
       else if (spec.terminal.includes(f)) problems.push(`transition ${name}: leaves terminal state ${f}`);
-      else edges.get(f)!.add(t.to === 'same' ? f : t.to);
+      else edges.get(f)!.add(t.resume?.[f] ?? (t.to === 'same' ? f : t.to));
+    }
+    for (const [f, to] of Object.entries(t.resume ?? {})) {
+      if (!t.from.includes(f)) problems.push(`transition ${name}: resumes from ${f}, which is not a from-state`);
+      if (!states.has(to)) problems.push(`transition ${name}: resumes to ${to}, which is not a state`);
     }
   }
   const reach = (start: string, next: (s: string) => Iterable<string>): Set<string> => {

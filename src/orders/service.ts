@@ -252,7 +252,6 @@ export class OrdersService {
         break;
       case 'cancel':
       case 'reject':
-      case 'fail_payment':
         await this.inventory.release(trx, before.id, t === 'cancel' ? String(input['reason']) : t, actor);
         break;
       default:
