@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { configFromEnv, resolvedSqlitePath, type AppConfig } from './config.ts';
 import { connect, migrateToLatest, type Db } from './db/index.ts';
@@ -12,6 +13,8 @@ import { InventoryService } from './inventory/index.ts';
 import { CheckoutService, OrdersService } from './orders/index.ts';
 import { CatalogService } from './catalog/index.ts';
 import { notificationsJob, NotificationsService } from './notifications/index.ts';
+import { PaymentsService, paymentsJob, providersFromEnv, sandboxProvider, type PaymentProvider } from './payments/index.ts';
+import { SandboxClient, startSandboxGateway, type SandboxGateway } from './sandbox-gateway/index.ts';
 // modules: imports
 
 export interface App {
@@ -26,6 +29,9 @@ export interface App {
   notifications: NotificationsService;
   orders: OrdersService;
   checkout: CheckoutService;
+  payments: PaymentsService;
+  /** The in-process sandbox payment gateway (development and tests). */
+  sandbox: (SandboxGateway & { client: SandboxClient }) | undefined;
   // modules: App fields
   /** Background work (expiries, auto-confirm, webhook delivery); started with the server. */
   jobs: JobRunner;
@@ -36,6 +42,14 @@ export interface App {
   keyCreated: boolean;
   listen(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** The URL the HTTP server listens on, once it does. */
+function listeningUrl(http: FastifyInstance): string | undefined {
+  const a = http.server.address();
+  if (!a || typeof a === 'string') return undefined;
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `http://${host === '[::1]' ? 'localhost' : host}:${a.port}`;
 }
 
 /** Wires storage, the ledger and HTTP from configuration; the same code on SQLite and PostgreSQL. */
@@ -78,16 +92,29 @@ export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App
     const inventory = new InventoryService(db.kysely, ledger, notifications.notify, undefined, { variantMerchant });
     const orders = new OrdersService({ db: db.kysely, ledger, money, catalog, inventory, notify: notifications.notify });
     const checkout = new CheckoutService(orders);
+    // Payment providers: the sandbox gateway runs beside the server in development and tests.
+    const providers: PaymentProvider[] = providersFromEnv();
+    let sandbox: (SandboxGateway & { client: SandboxClient }) | undefined;
+    if (config.sandboxGateway) {
+      const keyId = 'chainmall';
+      const secret = randomBytes(24).toString('hex');
+      const gateway = await startSandboxGateway({ port: config.sandboxPort, host: config.host, dataFile: path.join(config.dataDir, 'sandbox-gateway.db'), merchantKeys: { [keyId]: secret } });
+      sandbox = Object.assign(gateway, { client: new SandboxClient({ baseUrl: gateway.url, keyId, secret }) });
+      providers.push(sandboxProvider({ baseUrl: sandbox.url, keyId, secret, signingSecret: sandbox.signingSecret }));
+    }
+    const publicUrl = () => config.publicUrl ?? listeningUrl(http) ?? `http://${config.host}:${config.port}`;
+    const payments = new PaymentsService({ db: db.kysely, ledger, money, orders, providers, publicUrl });
     // modules: services (construct in dependency order)
     const jobList: Job[] = [];
     jobList.push(
       { name: 'orders', tick: (now) => orders.tick(now) },
       moneyExpiryJob(db.kysely, money),
       notificationsJob(notifications),
+      paymentsJob(payments),
     );
     // modules: jobs
     const jobs = new JobRunner(jobList, { intervalMs: config.jobIntervalMs, onError: (job, err) => http.log.error({ err, job }, 'background job failed; will retry') });
-    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout /* modules: http deps */, logLevel: config.logLevel });
+    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments /* modules: http deps */, logLevel: config.logLevel });
     if (config.sequencer) sequencer.start();
     if (config.jobs) jobs.start();
     let closed = false;
@@ -103,6 +130,8 @@ export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App
       notifications,
       orders,
       checkout,
+      payments,
+      sandbox,
       // modules: App values
       jobs,
       sequencer,
@@ -118,6 +147,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App
         closed = true;
         await jobs.stop();
         await http.close();
+        await sandbox?.close();
         await sequencer.stop();
         await db.close();
       },

@@ -33,6 +33,12 @@ export interface AppConfig {
   pgPoolMax: number;
   /** Check every JSON response against its route's response schema (tests; costs CPU). */
   validateResponses: boolean;
+  /** Run the sandbox payment gateway in this process (development and tests; never in production). */
+  sandboxGateway: boolean;
+  /** Port of the sandbox gateway (0: any free one). */
+  sandboxPort: number;
+  /** This server's URL as payment providers reach it (callbacks); defaults to the address it listens on. */
+  publicUrl?: string | undefined;
 }
 
 const int = (v: string | undefined, name: string, dflt: number): number => {
@@ -67,6 +73,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     scryptLn: int(env.SCRYPT_LN, 'SCRYPT_LN', 15),
     pgPoolMax: int(env.PG_POOL_MAX, 'PG_POOL_MAX', 20),
     validateResponses: env.RESPONSE_VALIDATION === 'on',
+    sandboxGateway: env.NODE_ENV !== 'production' && env.SANDBOX_GATEWAY !== 'off',
+    sandboxPort: int(env.SANDBOX_PORT, 'SANDBOX_PORT', 0),
+    publicUrl: env.PUBLIC_URL || undefined,
   };
 }
 

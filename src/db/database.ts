@@ -4,9 +4,10 @@ import type { MoneyTables } from '../money/tables.ts';
 import type { AccountsTables } from '../accounts/tables.ts';
 import type { IdempotencyTables } from '../http/idempotency.ts';
 import type { OrdersTables } from '../orders/tables.ts';
+import type { PaymentsTables } from '../payments/tables.ts';
 import type { WalletTables } from '../wallet/tables.ts';
 import type { InventoryTables } from '../inventory/tables.ts';
 import type { NotificationsTables } from '../notifications/tables.ts';
 
 /** The whole schema: each module contributes the tables it owns. */
-export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables , OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables /* modules: tables */ {}
+export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables , OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables, PaymentsTables /* modules: tables */ {}

@@ -18,6 +18,7 @@ import { inventoryRoutes, type InventoryService } from '../inventory/index.ts';
 import { catalogRoutes, type CatalogService } from '../catalog/index.ts';
 import { notificationsRoutes, type NotificationsService } from '../notifications/index.ts';
 import { ordersRoutes, type CheckoutService, type OrdersService } from '../orders/index.ts';
+import { paymentsRoutes, type PaymentsService } from '../payments/index.ts';
 // modules: imports
 
 export interface HttpDeps {
@@ -32,6 +33,7 @@ export interface HttpDeps {
   notifications: NotificationsService;
   orders: OrdersService;
   checkout: CheckoutService;
+  payments: PaymentsService;
   // modules: HttpDeps fields
   logLevel?: string;
 }
@@ -65,6 +67,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
         { name: 'notifications', description: 'In-app notifications (list, SSE stream) and merchant webhooks (Standard Webhooks)' },
         { name: 'cart', description: 'One cart across merchants' },
         { name: 'orders', description: 'Checkout, orders as a logged state machine, receipts' },
+        { name: 'payments', description: 'Gateway payments for orders and wallet top-ups; providers\' signed callbacks' },
         // modules: tags
       ],
       components: {
@@ -91,6 +94,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(catalogRoutes, { prefix: '/api', catalog: deps.catalog });
   await app.register(notificationsRoutes, { prefix: '/api', notifications: deps.notifications });
   await app.register(ordersRoutes, { prefix: '/api', orders: deps.orders, checkout: deps.checkout });
+  await app.register(paymentsRoutes, { prefix: '/api', payments: deps.payments });
   // modules: routes
   return app;
 }

@@ -281,8 +281,8 @@ export class OrdersService {
   /** The platform's accounts, and the merchant's escrow and receivable, in the order's currency. */
   async openEscrowAccounts(trx: Transaction<Database>, o: Pick<OrderFacts, 'buyerId' | 'merchantId' | 'currency'>): Promise<void> {
     const a = escrowAccounts(o);
-    const opened = this.opening.get(trx);
-    assert(opened, 'orders: accounts are opened inside inTransaction');
+    // Outside inTransaction (another module's transaction) nothing is remembered: always ensured.
+    const opened = this.opening.get(trx) ?? [];
     if (!this.openAccounts.has(a.revenue)) {
       await this.money.ensureSystemAccounts(trx, o.currency);
       opened.push(a.revenue);
@@ -374,6 +374,38 @@ export class OrdersService {
     const f = factsOf(row);
     const input = { paymentId: walletPaymentId(f), amountMinor: f.totalMinor.toString() };
     return this.step(trx, row, { flow: SYSTEM.flow, ledgerActor: buyerActor }, 'pay', input, now);
+  }
+
+  // ------------------------------------------------------------------ payment gateways
+
+  /**
+   * A gateway captured `amountMinor` for this order (the money is in the buyer's wallet by now):
+   * pays the order from it, in the caller's transaction. false when the order can no longer be paid
+   * (cancelled, already paid, another amount): the caller refunds.
+   */
+  async payByGateway(trx: Transaction<Database>, orderId: string, paymentId: string, amountMinor: bigint, actor: string, now: Date): Promise<boolean> {
+    const row = await this.lock(trx, orderId);
+    const input = { paymentId, amountMinor: amountMinor.toString() };
+    if (whyNot(factsOf(row), 'pay', SYSTEM.flow, input, now) !== null) return false;
+    await this.step(trx, row, { flow: SYSTEM.flow, ledgerActor: actor }, 'pay', input, now);
+    return true;
+  }
+
+  /** The gateway said no: a prepaid order shows payment_failed (the buyer may try again). false if it does not apply. */
+  async failByGateway(trx: Transaction<Database>, orderId: string, paymentId: string, actor: string, now: Date): Promise<boolean> {
+    const row = await this.lock(trx, orderId);
+    if (whyNot(factsOf(row), 'fail_payment', SYSTEM.flow, { paymentId }, now) !== null) return false;
+    await this.step(trx, row, { flow: SYSTEM.flow, ledgerActor: actor }, 'fail_payment', { paymentId }, now);
+    return true;
+  }
+
+  /** What a buyer may pay for this order now, or null when it is not payable. */
+  async payable(actor: HttpActor, orderId: string): Promise<{ amountMinor: bigint; currency: string; buyerId: string } | null> {
+    const row = await this.visible(this.db, actor, orderId);
+    const f = factsOf(row);
+    const input = { paymentId: 'probe', amountMinor: f.totalMinor.toString() };
+    if (whyNot(f, 'pay', SYSTEM.flow, input, this.clock()) !== null) return null;
+    return { amountMinor: f.totalMinor, currency: f.currency, buyerId: f.buyerId };
   }
 
   // ------------------------------------------------------------------ background work
