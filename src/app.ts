@@ -53,7 +53,13 @@ function listeningUrl(http: FastifyInstance): string | undefined {
 }
 
 /** Wires storage, the ledger and HTTP from configuration; the same code on SQLite and PostgreSQL. */
-export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App> {
+/** What configuration cannot carry: objects a test or an embedding program passes in. */
+export interface AppExtras {
+  /** Payment providers beside those configured in the environment (tests pass adapters with generated keys). */
+  paymentProviders?: PaymentProvider[];
+}
+
+export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppExtras = {}): Promise<App> {
   const config: AppConfig = { ...configFromEnv({}), ...overrides };
   const db = connect({
     databaseUrl: config.databaseUrl,
@@ -93,7 +99,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}): Promise<App
     const orders = new OrdersService({ db: db.kysely, ledger, money, catalog, inventory, notify: notifications.notify });
     const checkout = new CheckoutService(orders);
     // Payment providers: the sandbox gateway runs beside the server in development and tests.
-    const providers: PaymentProvider[] = providersFromEnv();
+    const providers: PaymentProvider[] = [...providersFromEnv(), ...(extras.paymentProviders ?? [])];
     let sandbox: (SandboxGateway & { client: SandboxClient }) | undefined;
     if (config.sandboxGateway) {
       const keyId = 'chainmall';

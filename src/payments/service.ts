@@ -57,6 +57,8 @@ const REFUND_RETRY_MS = [0, 10_000, 60_000, 600_000, 3_600_000];
 const TOP_UP_MAX = 100_000_000n; // 1,000,000.00 in a two-decimal currency
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
+/** 96 random bits, 28 characters: within WeChat Pay's 32-character out_trade_no (Alipay allows 64). */
+const newPaymentId = () => `pay_${randomBytes(12).toString('hex')}`;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 export function paymentView(r: PaymentRow): PaymentView {
@@ -122,7 +124,7 @@ export class PaymentsService {
 
   private async create(provider: PaymentProvider, p: { purpose: PaymentPurpose; orderId: string | null; userId: string; amountMinor: bigint; currency: string; description: string }): Promise<PaymentView> {
     const now = this.clock();
-    const id = newId('pay');
+    const id = newPaymentId();
     const expiresAt = new Date(now.getTime() + (this.deps.ttlMs ?? PAYMENT_TTL_MS)).toISOString();
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('payments_payment').values({

@@ -9,7 +9,7 @@
  *   retried on the schedule until a 2xx; every attempt recorded (GET /v1/payments/:id/events).
  * - Test mode per payment: duplicate, delayMs, reorder (+ release), failCallbacks, outcome, complete, tamper.
  */
-export { startSandboxGateway, buildSandboxHttp, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TICK_INTERVAL_MS } from './server.ts';
+export { startSandboxGateway, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TICK_INTERVAL_MS } from './server.ts';
 export type { SandboxGateway, SandboxGatewayOptions } from './server.ts';
 export {
   verifySandboxSignature,

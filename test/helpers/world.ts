@@ -1,7 +1,7 @@
 // A running app on one backend, with helpers to make users and call the HTTP API as them.
 import { expect } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { createApp, type App } from '../../src/app.ts';
+import { createApp, type App, type AppExtras } from '../../src/app.ts';
 import type { AppConfig } from '../../src/config.ts';
 import type { Role } from '../../src/accounts/index.ts';
 import { checkBalances } from '../../src/money/index.ts';
@@ -32,9 +32,9 @@ export interface World {
 
 let seq = 0;
 
-export async function startWorld(backend: Backend, overrides: Partial<AppConfig> = {}): Promise<World> {
+export async function startWorld(backend: Backend, overrides: Partial<AppConfig> = {}, extras: AppExtras = {}): Promise<World> {
   const box = await backend.sandbox();
-  const app = await createApp({ dataDir: box.dataDir, databaseUrl: box.databaseUrl, logLevel: 'silent', maxDelayMs: 10, scryptLn: 10, jobs: false, validateResponses: true, sandboxGateway: false, ...overrides });
+  const app = await createApp({ dataDir: box.dataDir, databaseUrl: box.databaseUrl, logLevel: 'silent', maxDelayMs: 10, scryptLn: 10, jobs: false, validateResponses: true, sandboxGateway: false, ...overrides }, extras);
   const inject = (auth: string | null) => (method: InjectOptions['method'], url: string, payload?: unknown, headers: Record<string, string> = {}) =>
     app.http.inject({ method, url, ...(payload !== undefined ? { payload: payload as InjectOptions['payload'] } : {}), headers: { ...(auth ? { authorization: auth } : {}), ...headers } });
   return {
