@@ -104,7 +104,11 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
     if (config.sandboxGateway) {
       const keyId = 'chainmall';
       const secret = randomBytes(24).toString('hex');
-      const gateway = await startSandboxGateway({ port: config.sandboxPort, host: config.host, dataFile: path.join(config.dataDir, 'sandbox-gateway.db'), merchantKeys: { [keyId]: secret } });
+      const gateway = await startSandboxGateway({
+        port: config.sandboxPort, host: config.host, dataFile: path.join(config.dataDir, 'sandbox-gateway.db'), merchantKeys: { [keyId]: secret },
+        ...(config.sandboxSigningSecret ? { signingSecret: config.sandboxSigningSecret } : {}),
+        ...(config.sandboxPublicUrl ? { publicUrl: config.sandboxPublicUrl } : {}),
+      });
       sandbox = Object.assign(gateway, { client: new SandboxClient({ baseUrl: gateway.url, keyId, secret }) });
       providers.push(sandboxProvider({ baseUrl: sandbox.url, keyId, secret, signingSecret: sandbox.signingSecret }));
     }

@@ -39,6 +39,10 @@ export interface AppConfig {
   sandboxPort: number;
   /** This server's URL as payment providers reach it (callbacks); defaults to the address it listens on. */
   publicUrl?: string | undefined;
+  /** The sandbox gateway's callback signing secret (random per start when unset). */
+  sandboxSigningSecret?: string | undefined;
+  /** The sandbox's pages as a phone reaches them (its QR code), e.g. http://192.168.1.20:4000. */
+  sandboxPublicUrl?: string | undefined;
 }
 
 const int = (v: string | undefined, name: string, dflt: number): number => {
@@ -76,6 +80,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sandboxGateway: env.NODE_ENV !== 'production' && env.SANDBOX_GATEWAY !== 'off',
     sandboxPort: int(env.SANDBOX_PORT, 'SANDBOX_PORT', 0),
     publicUrl: env.PUBLIC_URL || undefined,
+    sandboxSigningSecret: env.SANDBOX_SIGNING_SECRET || undefined,
+    sandboxPublicUrl: env.SANDBOX_PUBLIC_URL || undefined,
   };
 }
 

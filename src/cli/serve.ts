@@ -15,6 +15,7 @@ export async function serve(): Promise<void> {
   const where = config.databaseUrl ? 'PostgreSQL' : `SQLite ${app.db.config.sqlitePath}`;
   console.log(`chainmall listening on ${url} (${where})`);
   console.log(`API docs:     ${url}/docs`);
+  if (app.sandbox) console.log(`sandbox payment gateway: ${app.sandbox.url} (the default payment provider in development)`);
   console.log(`log origin:   ${config.origin}`);
   console.log(`verifier key: ${app.verifierKey}${app.keyCreated ? '  (new signing key created)' : ''}`);
   const stop = async (sig: string) => {
