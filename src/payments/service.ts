@@ -61,6 +61,14 @@ const newId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`
 const newPaymentId = () => `pay_${randomBytes(12).toString('hex')}`;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
+/**
+ * Crash tests only: CHAINMALL_CRASH=<point> kills this process at that point, as a power cut would
+ * (SIGKILL: no cleanup, no answer sent). Ignored in production.
+ */
+function crashPoint(point: string): void {
+  if (process.env.CHAINMALL_CRASH === point && process.env.NODE_ENV !== 'production') process.kill(process.pid, 'SIGKILL');
+}
+
 export function paymentView(r: PaymentRow): PaymentView {
   return {
     id: r.id, purpose: r.purpose as PaymentPurpose, orderId: r.order_id, provider: r.provider, amountMinor: String(r.amount), currency: r.currency,
@@ -199,7 +207,13 @@ export class PaymentsService {
     }
     const ack = { status: provider.ack.status, body: provider.ack.body, contentType: provider.ack.contentType };
     try {
-      const outcome = await this.db.transaction().execute((trx) => this.apply(trx, provider, n, bodyHash, now));
+      const outcome = await this.db.transaction().execute(async (trx) => {
+        const o = await this.apply(trx, provider, n, bodyHash, now);
+        crashPoint('callback_before_commit');
+        return o;
+      });
+      // Committed, not yet acknowledged: the provider will retry, and the retry must be a no-op.
+      crashPoint('callback_after_commit');
       return { ...ack, outcome };
     } catch (err) {
       if (isUniqueViolation(err)) {
