@@ -163,6 +163,12 @@ describe.each(backends())('payments on $name', (backend) => {
     expect(flagged).toMatchObject({ flagged: true, state: 'pending' });
     expect(expectOk(await second.buyer.call('GET', `/api/orders/${second.order.id}`)).paid).toBe(false);
     expect((await entries('payment.flagged')).some((x) => x.subject['payment'] === p2.id)).toBe(true);
+    // The reconciliation report lists it for the platform; buyers may not read it.
+    const admin = await w.user('admin');
+    const report = expectOk(await admin.call('GET', '/api/admin/payments/reconciliation'));
+    expect(report.mismatches).toContainEqual({ paymentId: p2.id, problem: expect.stringMatching(/^flagged/) });
+    expect(report.mismatches.filter((m: { problem: string }) => !m.problem.startsWith('flagged'))).toEqual([]);
+    expectProblem(await second.buyer.call('GET', '/api/admin/payments/reconciliation'), 403);
   });
 
   it('a failure marks the order payment-failed; the buyer pays again and the order resumes', async () => {

@@ -84,6 +84,23 @@ export const paymentsRoutes: FastifyPluginAsync<{ payments: PaymentsService }> =
     async (req) => payments.refund(requireActor(req, 'admin'), req.params.id, BigInt(req.body.amountMinor), req.body.reason),
   );
 
+  app.get(
+    '/admin/payments/reconciliation',
+    {
+      schema: {
+        tags, security, summary: 'Admin, auditor: payments whose provider, payment row and money disagree (flagged callbacks, captures without a succeeded payment and the reverse); empty when healthy',
+        response: {
+          200: { type: 'object', required: ['mismatches'], properties: { mismatches: { type: 'array', items: { type: 'object', required: ['paymentId', 'problem'], properties: { paymentId: { type: 'string' }, problem: { type: 'string' } }, additionalProperties: false } } }, additionalProperties: false },
+          ...problems(401, 403),
+        },
+      },
+    },
+    async (req) => {
+      requireActor(req, 'admin', 'auditor');
+      return { mismatches: await payments.mismatches() };
+    },
+  );
+
   // Callbacks: the body stays raw bytes, whatever its type, because signatures are over exactly those.
   await app.register(async (raw) => {
     raw.removeAllContentTypeParsers();
