@@ -201,6 +201,42 @@ describe.each(backends())('payments on $name', (backend) => {
     expect(refund.state).toBe('succeeded');
   });
 
+  it('reconciliation: a success whose callback never came is found by asking the gateway', async () => {
+    const buyer = await w.user('buyer');
+    const p = expectOk(await post(buyer, '/api/wallet/top-ups', { amountMinor: '7000', provider: 'sandbox' }), 201);
+    const ref = (await w.app.db.kysely.selectFrom('payments_payment').select('provider_ref').where('id', '=', p.id).executeTakeFirstOrThrow()).provider_ref!;
+    // Approved at the gateway, but every callback is lost on the way.
+    await w.app.sandbox!.client.setTestMode(ref, { failCallbacks: 100 });
+    await w.app.sandbox!.client.complete(ref, 'succeeded');
+    await w.app.sandbox!.tick();
+    expect(expectOk(await buyer.call('GET', `/api/payments/${p.id}`)).state).toBe('pending');
+    expect(await w.app.payments.tick(new Date())).toBe(0); // too young to ask about
+    await w.app.payments.tick(new Date(Date.now() + 6 * 60_000));
+    expect(expectOk(await buyer.call('GET', `/api/payments/${p.id}`)).state).toBe('succeeded');
+    expect(await balance(wallet(buyer.userId))).toBe(7_000n);
+  });
+
+  it('an admin refunds part, then the rest; never more than captured; a success after the refund changes nothing', async () => {
+    const buyer = await w.user('buyer');
+    const admin = await w.user('admin');
+    const p = expectOk(await post(buyer, '/api/wallet/top-ups', { amountMinor: '9000', provider: 'sandbox' }), 201);
+    const ref = (await w.app.db.kysely.selectFrom('payments_payment').select('provider_ref').where('id', '=', p.id).executeTakeFirstOrThrow()).provider_ref!;
+    await w.app.sandbox!.client.complete(ref, 'succeeded');
+    await until(() => buyer.call('GET', `/api/payments/${p.id}`).then((r) => r.json()), (x) => x.state === 'succeeded', 'the callback');
+    expect(expectOk(await post(admin, `/api/admin/payments/${p.id}/refunds`, { amountMinor: '4000', reason: 'partial_return' })).refundedMinor).toBe('4000');
+    expectProblem(await post(admin, `/api/admin/payments/${p.id}/refunds`, { amountMinor: '5001', reason: 'too_much' }), 409, 'payment.bad_refund');
+    expect(expectOk(await post(admin, `/api/admin/payments/${p.id}/refunds`, { amountMinor: '5000', reason: 'rest' })).refundedMinor).toBe('9000');
+    expect(await balance(wallet(buyer.userId))).toBe(0n);
+    await w.app.payments.tick(new Date());
+    const refunds = await w.app.db.kysely.selectFrom('payments_refund').select('state').where('payment_id', '=', p.id).execute();
+    expect(refunds.map((r) => r.state)).toEqual(['succeeded', 'succeeded']);
+    // A stray success for the refunded payment: acknowledged, nothing moves.
+    expect((await callback(event('payment.succeeded', p.id, '9000'))).statusCode).toBe(200);
+    expect(expectOk(await buyer.call('GET', `/api/payments/${p.id}`))).toMatchObject({ state: 'succeeded', refundedMinor: '9000' });
+    expect(await balance(wallet(buyer.userId))).toBe(0n);
+    expectProblem(await post(buyer, `/api/admin/payments/${p.id}/refunds`, { amountMinor: '1', reason: 'mine' }), 403);
+  });
+
   it('tops up a wallet through the gateway', async () => {
     const buyer = await w.user('buyer');
     const p = expectOk(await post(buyer, '/api/wallet/top-ups', { amountMinor: '50000', provider: 'sandbox' }), 201);
