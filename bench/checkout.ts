@@ -2,15 +2,14 @@
 // loopback. Each checkout creates an order, holds the buyer's wallet funds in escrow and writes the
 // ledger entries (order.created, order.pay, stock.*, money.*). Then the hot-SKU case: 1,000
 // concurrent buyers for 100 units. Prints figures; asserts nothing (a wrong sold count is reported).
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { createApp, type App } from '../src/app.ts';
 import { systemAccountId, ownedAccountId } from '../src/money/index.ts';
+import { run, startServer, stopServer } from './http.ts';
 import { fmt, table, throwawayPostgres } from './stats.ts';
 
 const ADDRESS = { recipient: 'Bench Buyer', phone: '+86 138 0000 0000', country: 'CN', city: 'Shanghai', line1: '1 Century Avenue' };
@@ -40,16 +39,6 @@ interface Figures {
   hot_sku_p99_ms: number;
   hot_sku_stock_left: number;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 
 async function fund(app: App, userId: string, amount: bigint) {
   const wallet = ownedAccountId('buyer_wallet', userId, 'CNY');
@@ -99,35 +88,6 @@ async function setup(app: App): Promise<Setup> {
 async function checkoutInject(app: App, token: string, sku: string) {
   const res = await app.http.inject({ method: 'POST', url: '/api/checkout', headers: { authorization: `Bearer ${token}`, 'idempotency-key': randomBytes(12).toString('hex') }, payload: { items: [{ variantId: sku, qty: 1 }], shippingAddress: ADDRESS } });
   if (res.statusCode !== 201) throw new Error(`bench setup checkout failed: ${res.statusCode} ${res.body}`);
-}
-
-async function startServer(dataDir: string, databaseUrl: string | undefined): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-    env: { ...process.env, PORT: String(port), CHAINMALL_DATA_DIR: dataDir, DATABASE_URL: databaseUrl ?? '', SEED: 'off', LOG_LEVEL: 'warn', JOBS: 'off' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('listening on')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening: ${out}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
-
-async function stopServer(child: ChildProcess) {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-function run(opts: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
-  });
 }
 
 async function measure(backend: string, databaseUrl: string | undefined, durationS: number, log: (s: string) => void): Promise<Figures> {

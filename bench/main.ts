@@ -1,7 +1,8 @@
 import { benchLedger } from './ledger.ts';
 import { benchCheckout } from './checkout.ts';
+import { benchCallbacks } from './callbacks.ts';
 
-const SUITES: Record<string, (args: string[]) => Promise<number>> = { ledger: benchLedger, checkout: benchCheckout };
+const SUITES: Record<string, (args: string[]) => Promise<number>> = { ledger: benchLedger, checkout: benchCheckout, callbacks: benchCallbacks };
 
 /** `npm run bench [-- <suite>] [--json] [--quick]`: runs one suite, or all of them. */
 export async function runBench(args: string[]): Promise<number> {

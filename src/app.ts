@@ -15,6 +15,7 @@ import { CatalogService } from './catalog/index.ts';
 import { notificationsJob, NotificationsService } from './notifications/index.ts';
 import { PaymentsService, paymentsJob, providersFromEnv, sandboxProvider, type PaymentProvider } from './payments/index.ts';
 import { SandboxClient, startSandboxGateway, type SandboxGateway } from './sandbox-gateway/index.ts';
+import { devSmsSink, noSmsSender, SmsCodes } from './sms/index.ts';
 // modules: imports
 
 export interface App {
@@ -32,6 +33,8 @@ export interface App {
   payments: PaymentsService;
   /** The in-process sandbox payment gateway (development and tests). */
   sandbox: (SandboxGateway & { client: SandboxClient }) | undefined;
+  /** SMS one-time codes (wallet payments above config.walletSmsThresholdMinor). */
+  sms: SmsCodes;
   // modules: App fields
   /** Background work (expiries, auto-confirm, webhook delivery); started with the server. */
   jobs: JobRunner;
@@ -114,6 +117,8 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
     }
     const publicUrl = () => config.publicUrl ?? listeningUrl(http) ?? `http://${config.host}:${config.port}`;
     const payments = new PaymentsService({ db: db.kysely, ledger, money, orders, providers, publicUrl });
+    // Codes go to the log and GET /api/dev/sms in development; production needs a real provider (none yet: 503).
+    const sms = new SmsCodes(db.kysely, config.smsDevSink ? devSmsSink({ log: (line) => http.log.info(line) }) : noSmsSender, { onError: (err) => http.log.error({ err }, 'sms attempt count failed') });
     // modules: services (construct in dependency order)
     const jobList: Job[] = [];
     jobList.push(
@@ -124,7 +129,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
     );
     // modules: jobs
     const jobs = new JobRunner(jobList, { intervalMs: config.jobIntervalMs, onError: (job, err) => http.log.error({ err, job }, 'background job failed; will retry') });
-    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments /* modules: http deps */, logLevel: config.logLevel });
+    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms /* modules: http deps */, logLevel: config.logLevel });
     if (config.sequencer) sequencer.start();
     if (config.jobs) jobs.start();
     let closed = false;
@@ -142,6 +147,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       checkout,
       payments,
       sandbox,
+      sms,
       // modules: App values
       jobs,
       sequencer,

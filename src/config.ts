@@ -43,6 +43,10 @@ export interface AppConfig {
   sandboxSigningSecret?: string | undefined;
   /** The sandbox's pages as a phone reaches them (its QR code), e.g. http://192.168.1.20:4000. */
   sandboxPublicUrl?: string | undefined;
+  /** Development SMS sink: codes in the server log and at GET /api/dev/sms; never in production. */
+  smsDevSink: boolean;
+  /** Wallet payments above this amount (integer minor units) need an SMS one-time code. */
+  walletSmsThresholdMinor: number;
 }
 
 const int = (v: string | undefined, name: string, dflt: number): number => {
@@ -82,6 +86,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl: env.PUBLIC_URL || undefined,
     sandboxSigningSecret: env.SANDBOX_SIGNING_SECRET || undefined,
     sandboxPublicUrl: env.SANDBOX_PUBLIC_URL || undefined,
+    smsDevSink: env.NODE_ENV !== 'production' && env.SMS_DEV_SINK !== 'off',
+    walletSmsThresholdMinor: int(env.WALLET_SMS_THRESHOLD_MINOR, 'WALLET_SMS_THRESHOLD_MINOR', 100_000),
   };
 }
 

@@ -8,6 +8,7 @@ import type { PaymentsTables } from '../payments/tables.ts';
 import type { WalletTables } from '../wallet/tables.ts';
 import type { InventoryTables } from '../inventory/tables.ts';
 import type { NotificationsTables } from '../notifications/tables.ts';
+import type { SmsTables } from '../sms/tables.ts';
 
 /** The whole schema: each module contributes the tables it owns. */
-export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables , OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables, PaymentsTables /* modules: tables */ {}
+export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables , OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables, PaymentsTables, SmsTables /* modules: tables */ {}

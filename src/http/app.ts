@@ -19,6 +19,7 @@ import { catalogRoutes, type CatalogService } from '../catalog/index.ts';
 import { notificationsRoutes, type NotificationsService } from '../notifications/index.ts';
 import { ordersRoutes, type CheckoutService, type OrdersService } from '../orders/index.ts';
 import { paymentsRoutes, type PaymentsService } from '../payments/index.ts';
+import { smsRoutes, type SmsCodes } from '../sms/index.ts';
 // modules: imports
 
 export interface HttpDeps {
@@ -34,6 +35,7 @@ export interface HttpDeps {
   orders: OrdersService;
   checkout: CheckoutService;
   payments: PaymentsService;
+  sms: SmsCodes;
   // modules: HttpDeps fields
   logLevel?: string;
 }
@@ -68,6 +70,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
         { name: 'cart', description: 'One cart across merchants' },
         { name: 'orders', description: 'Checkout, orders as a logged state machine, receipts' },
         { name: 'payments', description: 'Gateway payments for orders and wallet top-ups; providers\' signed callbacks' },
+        { name: 'sms', description: 'SMS one-time codes confirming wallet payments above a threshold' },
         // modules: tags
       ],
       components: {
@@ -95,6 +98,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(notificationsRoutes, { prefix: '/api', notifications: deps.notifications });
   await app.register(ordersRoutes, { prefix: '/api', orders: deps.orders, checkout: deps.checkout });
   await app.register(paymentsRoutes, { prefix: '/api', payments: deps.payments });
+  await app.register(smsRoutes, { prefix: '/api', sms: deps.sms });
   // modules: routes
   return app;
 }
