@@ -15,7 +15,7 @@ import { CatalogService } from './catalog/index.ts';
 import { notificationsJob, NotificationsService } from './notifications/index.ts';
 import { PaymentsService, paymentsJob, providersFromEnv, sandboxProvider, type PaymentProvider } from './payments/index.ts';
 import { SandboxClient, startSandboxGateway, type SandboxGateway } from './sandbox-gateway/index.ts';
-import { devSmsSink, noSmsSender, SmsCodes } from './sms/index.ts';
+import { devSmsSink, noSmsSender, SmsCodes, smsJob } from './sms/index.ts';
 // modules: imports
 
 export interface App {
@@ -99,7 +99,12 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
     const variantMerchant = async (r: Parameters<CatalogService['variantsForCheckout']>[0], variantId: string) =>
       (await catalog.variantsForCheckout(r, [variantId]))[0]?.merchantId ?? null;
     const inventory = new InventoryService(db.kysely, ledger, notifications.notify, undefined, { variantMerchant });
-    const orders = new OrdersService({ db: db.kysely, ledger, money, catalog, inventory, notify: notifications.notify });
+    // Codes go to the log and GET /api/dev/sms in development; production needs a real provider (none yet: 503).
+    const sms = new SmsCodes(db.kysely, config.smsDevSink ? devSmsSink({ log: (line) => http.log.info(line) }) : noSmsSender, { onError: (err) => http.log.error({ err }, 'sms attempt count failed') });
+    const orders = new OrdersService({
+      db: db.kysely, ledger, money, catalog, inventory, notify: notifications.notify,
+      walletConfirmation: { sms, thresholdMinor: BigInt(config.walletSmsThresholdMinor) },
+    });
     const checkout = new CheckoutService(orders);
     // Payment providers: the sandbox gateway runs beside the server in development and tests.
     const providers: PaymentProvider[] = [...providersFromEnv(), ...(extras.paymentProviders ?? [])];
@@ -117,8 +122,6 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
     }
     const publicUrl = () => config.publicUrl ?? listeningUrl(http) ?? `http://${config.host}:${config.port}`;
     const payments = new PaymentsService({ db: db.kysely, ledger, money, orders, providers, publicUrl });
-    // Codes go to the log and GET /api/dev/sms in development; production needs a real provider (none yet: 503).
-    const sms = new SmsCodes(db.kysely, config.smsDevSink ? devSmsSink({ log: (line) => http.log.info(line) }) : noSmsSender, { onError: (err) => http.log.error({ err }, 'sms attempt count failed') });
     // modules: services (construct in dependency order)
     const jobList: Job[] = [];
     jobList.push(
@@ -126,6 +129,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       moneyExpiryJob(db.kysely, money),
       notificationsJob(notifications),
       paymentsJob(payments),
+      smsJob(sms),
     );
     // modules: jobs
     const jobs = new JobRunner(jobList, { intervalMs: config.jobIntervalMs, onError: (job, err) => http.log.error({ err, job }, 'background job failed; will retry') });

@@ -299,6 +299,27 @@ describe.each(backends())('orders on $name', (backend) => {
     expectProblem(await b.call('POST', '/api/checkout', body), 400, 'idempotency.key_required');
   });
 
+  it('a wallet payment above the threshold needs the SMS code sent for exactly that request', async () => {
+    const v = await variant(60_000, 10); // 600.00 each; the threshold is 1,000.00
+    const b = await buyer(1_000_000n);
+    const k = { 'idempotency-key': 'big-checkout-1' };
+    const body = { items: [{ variantId: v, qty: 2 }], shippingAddress: ADDRESS };
+    const asked = expectProblem(await b.call('POST', '/api/checkout', body, k), 403, 'sms.code_required');
+    const { purpose, context } = asked as unknown as { purpose: string; context: string };
+    expect(expectOk(await b.call('POST', '/api/me/sms-codes', { purpose, context }), 202)).toHaveProperty('codeId');
+    const sms = expectOk(await b.call('GET', '/api/dev/sms')).messages[0].text as string;
+    const code = /\b(\d{6})\b/.exec(sms)![1]!;
+    const wrong = code === '000000' ? '111111' : '000000';
+    expectProblem(await b.call('POST', '/api/checkout', body, { ...k, 'sms-code': wrong }), 403, 'sms.code_invalid');
+    expect(await balance(wallet(b.userId))).toBe(1_000_000n);
+    const paid = expectOk(await b.call('POST', '/api/checkout', body, { ...k, 'sms-code': code }), 201);
+    expect(paid.orders[0]).toMatchObject({ paid: true, totalMinor: '120000' });
+    // The code was for that request: another large checkout needs its own.
+    expectProblem(await b.call('POST', '/api/checkout', body, { 'idempotency-key': 'big-checkout-2', 'sms-code': code }), 403, 'sms.code_required');
+    // Below the threshold nothing is asked.
+    expectOk(await checkout(b, [{ variantId: v, qty: 1 }]), 201);
+  });
+
   it('tenancy: another buyer or merchant gets 404 for every order resource; roles get 403', async () => {
     const v = await variant(300, 5);
     const b = await buyer(10_000n);

@@ -128,7 +128,8 @@ export class CheckoutService {
 
   // ------------------------------------------------------------------ checkout
 
-  async checkout(actor: HttpActor, input: CheckoutInput, fence?: (trx: Transaction<Database>) => Promise<void>): Promise<CheckoutView> {
+  /** `confirm`: the SMS code and what it must have been sent for, when the payment needs one. */
+  async checkout(actor: HttpActor, input: CheckoutInput, fence?: (trx: Transaction<Database>) => Promise<void>, confirm: { smsCode?: string | undefined; context: string } = { context: 'checkout:none' }): Promise<CheckoutView> {
     if (actor.role !== 'buyer') throw new DomainError('auth.forbidden', 'only buyers check out', 403);
     const buyerId = actor.userId;
     const mode: PaymentMode = input.paymentMode ?? 'prepaid';
@@ -165,6 +166,10 @@ export class CheckoutService {
       if (fromCart) await trx.deleteFrom('orders_cart_item').where('buyer_id', '=', buyerId).execute();
       // Contended rows last, so their locks (PostgreSQL) are held only until the commit right after:
       // first every order's stock, then every order's money.
+      if (payNow) {
+        const total = planned.reduce((sum, p) => sum + p.facts.totalMinor, 0n);
+        await this.orders.confirmWalletPayment(trx, buyerId, total, confirm.context, confirm.smsCode);
+      }
       for (const p of planned) await this.reserve(trx, p, payNow, now);
       for (const p of planned) {
         if (p.transfers.length === 0) continue;

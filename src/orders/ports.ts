@@ -40,3 +40,14 @@ export interface InventoryPort {
   release(trx: Transaction<Database>, orderId: string, reason: string, actor: string): Promise<void>;
   expiredReservations(db: Reader, now: Date, limit: number): Promise<{ reservationId: string; orderId: string }[]>;
 }
+
+/** The SMS one-time-code check wallet payments above a threshold must pass (src/sms). */
+export interface SmsGate {
+  verify(trx: Transaction<Database>, userId: string, purpose: string, context: string, code: string): Promise<void>;
+}
+
+/** Above this many minor units, a wallet payment needs an SMS code; with no gate nothing is asked. */
+export interface WalletConfirmation {
+  sms: SmsGate;
+  thresholdMinor: bigint;
+}

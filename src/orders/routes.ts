@@ -4,7 +4,13 @@ import { problems } from '../http/schema.ts';
 import type { CheckoutInput, CheckoutService } from './checkout.ts';
 import { ORDER_FLOW, TRANSITIONS, type TransitionName } from './flow.ts';
 import { CartLineBody, CartView, CheckoutBody, CheckoutView, IdParam, OrderList, OrderListQuery, OrderReceiptView, OrderView, transitionBody, VariantParam } from './schema.ts';
-import type { OrdersService } from './service.ts';
+import { smsContext, type OrdersService } from './service.ts';
+
+/** The one-time code confirming a large wallet payment travels in a header, outside the idempotent body. */
+const smsCodeOf = (h: Record<string, string | string[] | undefined>): string | undefined => {
+  const v = h['sms-code'];
+  return typeof v === 'string' && v.length > 0 && v.length <= 16 ? v : undefined;
+};
 
 /** Transitions a person triggers over HTTP; the rest (pay, auto-confirm, overdue, complete) are the platform's. */
 export const HTTP_TRANSITIONS = TRANSITIONS.filter((t) => (ORDER_FLOW[t].roles as readonly string[]).some((r) => r !== 'system'));
@@ -43,14 +49,16 @@ export const ordersRoutes: FastifyPluginAsync<{ orders: OrdersService; checkout:
         tags,
         security,
         summary: 'Check out: one order per merchant, stock reserved, wallet funds held in escrow — all or nothing',
-        description: 'Send an Idempotency-Key: a retry with the same key and body returns the same checkout; the same key with another body is 422.',
+        description: 'Send an Idempotency-Key: a retry with the same key and body returns the same checkout; the same key with another body is 422. A wallet payment above the SMS threshold answers 403 sms.code_required with a purpose and context: request a code for them (POST /api/me/sms-codes) and repeat the request with the code in the Sms-Code header.',
         body: CheckoutBody,
         response: { 201: CheckoutView, ...problems(400, 401, 403, 404, 409, 422) },
       },
     },
     async (req, reply) => {
       const actor = requireActor(req, 'buyer');
-      const view = await checkout.checkout(actor, req.body, req.idempotency ? (trx) => req.idempotency!.fence(trx) : undefined);
+      const view = await checkout.checkout(actor, req.body, req.idempotency ? (trx) => req.idempotency!.fence(trx) : undefined, {
+        smsCode: smsCodeOf(req.headers), context: smsContext('checkout', `${actor.userId}:${req.idempotency?.key ?? ''}`),
+      });
       return reply.code(201).send(view);
     },
   );
@@ -94,7 +102,7 @@ export const ordersRoutes: FastifyPluginAsync<{ orders: OrdersService; checkout:
         response: { 200: OrderView, ...problems(401, 403, 404, 409, 422) },
       },
     },
-    async (req) => orders.payWithWallet(requireActor(req, 'buyer'), req.params.id, req.idempotency ? (trx) => req.idempotency!.fence(trx) : undefined),
+    async (req) => orders.payWithWallet(requireActor(req, 'buyer'), req.params.id, req.idempotency ? (trx) => req.idempotency!.fence(trx) : undefined, smsCodeOf(req.headers)),
   );
 
   for (const t of HTTP_TRANSITIONS) {

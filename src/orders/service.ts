@@ -1,6 +1,7 @@
 // Orders as a service: every transition is one call that locks the order, asks the flow (pure)
 // whether it may happen, moves stock and money, and writes the row, its timeline step and its
 // `order.<transition>` ledger entry in ONE transaction.
+import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Actor as HttpActor } from '../http/auth.ts';
@@ -9,7 +10,7 @@ import type { MoneyService } from '../money/index.ts';
 import { assert, DomainError, notFound, type Notify } from '../shared/index.ts';
 import { escrowAccounts, escrowTransfers, walletPaymentId } from './escrow.ts';
 import { apply, orderRefusal, whyNot, type Actor as FlowActor, type OrderEvent, type OrderFacts, type TransitionInput, type TransitionName } from './flow.ts';
-import type { CatalogPort, InventoryPort } from './ports.ts';
+import type { CatalogPort, InventoryPort, WalletConfirmation } from './ports.ts';
 import type { OrderDocument } from './document.ts';
 import { ORDER_RECEIPT_FORMAT, type OrderReceipt } from './receipt.ts';
 import { factColumns, factsOf, orderView, type EventRow, type OrderRow, type OrderView, type TimelineStep } from './rows.ts';
@@ -30,6 +31,8 @@ export interface OrdersDeps {
   notify: Notify;
   clock?: () => Date;
   reservationTtlMs?: number;
+  /** SMS confirmation of large wallet payments. */
+  walletConfirmation?: WalletConfirmation;
 }
 
 /** Who acts, as the flow sees it, and the id the ledger names. */
@@ -37,6 +40,10 @@ export interface Acting {
   flow: FlowActor;
   ledgerActor: string;
 }
+
+export const SMS_PURPOSE = 'wallet_payment';
+/** What an SMS code authorizes, derived from the request it confirms (an idempotency key, an order id). */
+export const smsContext = (kind: 'checkout' | 'order', ref: string) => `${kind}:${createHash('sha256').update(ref).digest('hex').slice(0, 32)}`;
 
 export const SYSTEM: Acting = { flow: { role: 'system', id: 'system' }, ledgerActor: 'system' };
 
@@ -98,6 +105,7 @@ export class OrdersService {
   readonly notify: Notify;
   readonly clock: () => Date;
   readonly reservationTtlMs: number;
+  readonly walletConfirmation: WalletConfirmation | undefined;
   /** SQLite has one writer and no row locks; PostgreSQL locks the order row for the transition. */
   private readonly rowLocks: boolean;
   /** Money accounts known to exist (they are never deleted), so hot paths skip re-opening them. */
@@ -113,6 +121,7 @@ export class OrdersService {
     this.notify = deps.notify;
     this.clock = deps.clock ?? (() => new Date());
     this.reservationTtlMs = deps.reservationTtlMs ?? RESERVATION_TTL_MS;
+    this.walletConfirmation = deps.walletConfirmation;
     this.rowLocks = this.db.getExecutor().adapter.constructor.name !== 'SqliteAdapter';
   }
 
@@ -356,13 +365,30 @@ export class OrdersService {
   // ------------------------------------------------------------------ paying with the wallet
 
   /**
+   * A wallet payment of `amount` above the threshold needs the SMS code sent for `context` (the fast
+   * confirmation of the specification). Checked inside the payment's transaction, so the code is
+   * used up only by a payment that commits.
+   */
+  async confirmWalletPayment(trx: Transaction<Database>, userId: string, amount: bigint, context: string, code: string | undefined): Promise<void> {
+    const c = this.walletConfirmation;
+    if (!c || amount <= c.thresholdMinor) return;
+    if (!code) {
+      throw new DomainError('sms.code_required', `a wallet payment above ${c.thresholdMinor} minor units needs the one-time code: request one (POST /api/me/sms-codes with this purpose and context), then send it in the Sms-Code header`, 403, {
+        purpose: SMS_PURPOSE, context, thresholdMinor: c.thresholdMinor.toString(),
+      });
+    }
+    await c.sms.verify(trx, userId, SMS_PURPOSE, context, code);
+  }
+
+  /**
    * The buyer pays an order from their wallet: prepaid → held in escrow until receipt;
    * pay-on-receipt (after receipt) → through escrow to the merchant at once.
    */
-  async payWithWallet(actor: HttpActor, orderId: string, fence?: (trx: Transaction<Database>) => Promise<void>): Promise<OrderView> {
+  async payWithWallet(actor: HttpActor, orderId: string, fence?: (trx: Transaction<Database>) => Promise<void>, smsCode?: string): Promise<OrderView> {
     if (actor.role !== 'buyer') throw new DomainError('auth.forbidden', 'only the buyer pays an order', 403);
     const row = await this.inTransaction(async (trx) => {
       const locked = await this.lockVisible(trx, actor, orderId);
+      await this.confirmWalletPayment(trx, actor.userId, BigInt(locked.total_minor), smsContext('order', orderId), smsCode);
       const next = await this.payLocked(trx, locked, actor.userId, this.clock());
       await fence?.(trx);
       return next;
