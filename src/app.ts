@@ -119,6 +119,9 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       });
       sandbox = Object.assign(gateway, { client: new SandboxClient({ baseUrl: gateway.url, keyId, secret }) });
       providers.push(sandboxProvider({ baseUrl: sandbox.url, keyId, secret, signingSecret: sandbox.signingSecret }));
+      // Withdrawals are paid out through the gateway once approved.
+      const client = sandbox.client;
+      wallet.usePayouts({ payout: async (p) => (await client.payout({ ...p, amountMinor: p.amountMinor })).status });
     }
     const publicUrl = () => config.publicUrl ?? listeningUrl(http) ?? `http://${config.host}:${config.port}`;
     const payments = new PaymentsService({ db: db.kysely, ledger, money, orders, providers, publicUrl });
@@ -130,6 +133,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       notificationsJob(notifications),
       paymentsJob(payments),
       smsJob(sms),
+      { name: 'wallet.payouts', tick: () => wallet.settlePayouts() },
     );
     // modules: jobs
     const jobs = new JobRunner(jobList, { intervalMs: config.jobIntervalMs, onError: (job, err) => http.log.error({ err, job }, 'background job failed; will retry') });

@@ -237,6 +237,20 @@ describe.each(backends())('payments on $name', (backend) => {
     expectProblem(await post(buyer, `/api/admin/payments/${p.id}/refunds`, { amountMinor: '1', reason: 'mine' }), 403);
   });
 
+  it('withdrawals are paid out through the gateway once approved; a refused payout gives the money back', async () => {
+    const admin = await w.user('admin');
+    const buyer = await w.user('buyer');
+    const p = expectOk(await post(buyer, '/api/wallet/top-ups', { amountMinor: '20000', provider: 'sandbox' }), 201);
+    expect((await callback(event('payment.succeeded', p.id, '20000'))).statusCode).toBe(200);
+    const ok = expectOk(await post(buyer, '/api/wallet/withdrawals', { amountMinor: '5000', destination: 'ICBC ****1234' }), 201);
+    const bad = expectOk(await post(buyer, '/api/wallet/withdrawals', { amountMinor: '3000', destination: 'FAIL ****9999' }), 201);
+    expect(await balance(wallet(buyer.userId))).toBe(12_000n); // both held
+    expect(expectOk(await post(admin, `/api/admin/withdrawals/${ok.id}/approve`))).toMatchObject({ state: 'paid' });
+    expect(expectOk(await post(admin, `/api/admin/withdrawals/${bad.id}/approve`))).toMatchObject({ state: 'rejected', reason: 'payout_failed' });
+    expect(await balance(wallet(buyer.userId))).toBe(15_000n);
+    expectProblem(await post(admin, `/api/admin/withdrawals/${ok.id}/approve`), 409);
+  });
+
   it('tops up a wallet through the gateway', async () => {
     const buyer = await w.user('buyer');
     const p = expectOk(await post(buyer, '/api/wallet/top-ups', { amountMinor: '50000', provider: 'sandbox' }), 201);

@@ -119,6 +119,11 @@ export class SandboxClient {
     }
   }
 
+  /** Pays out to a bank account; idempotent on payoutId (a retry returns the first answer). */
+  payout(input: { payoutId: string; amountMinor: bigint | string; currency: string; destination: string }): Promise<{ id: string; payoutId: string; status: 'paid' | 'failed'; failure: string | null }> {
+    return this.call('POST', '/v1/payouts', { ...input, amountMinor: input.amountMinor.toString() });
+  }
+
   createPayment(input: CreateSandboxPayment): Promise<SandboxPayment> {
     return this.call('POST', '/v1/payments', { ...input, amountMinor: input.amountMinor.toString() });
   }

@@ -22,8 +22,8 @@ import {
   TamperBody,
   TestMode,
 } from './schema.ts';
-import { GatewayCore, type CreatePaymentInput, type RefundInput, type SandboxTestMode, type TamperField } from './service.ts';
-import { SandboxStore, type PaymentRow, type RefundRow } from './store.ts';
+import { GatewayCore, newId, type CreatePaymentInput, type RefundInput, type SandboxTestMode, type TamperField } from './service.ts';
+import { SandboxStore, type PaymentRow, type PayoutRow, type RefundRow } from './store.ts';
 
 export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [0, 2_000, 10_000, 60_000, 300_000, 1_800_000];
 export const DEFAULT_TICK_INTERVAL_MS = 200;
@@ -179,6 +179,37 @@ const apiRoutes: FastifyPluginAsync<Ctx> = async (app, ctx) => {
     },
   );
 
+  // Payouts: money from the merchant's balance at the gateway to a bank account. The sandbox pays at
+  // once; a destination containing "FAIL" is refused, so the failure path can be exercised.
+  app.post<{ Body: { payoutId: string; amountMinor: string; currency: string; destination: string } }>(
+    '/v1/payouts',
+    {
+      schema: {
+        ...ROUTE, security, summary: 'Pay out to a bank account (idempotent on payoutId)',
+        body: {
+          type: 'object', required: ['payoutId', 'amountMinor', 'currency', 'destination'], additionalProperties: false,
+          properties: { payoutId: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' }, amountMinor: { type: 'string', pattern: '^[1-9][0-9]{0,17}$' }, currency: { type: 'string', pattern: '^[A-Z]{3}$' }, destination: { type: 'string', minLength: 1, maxLength: 128 } },
+        },
+        response: { 200: PayoutView, 201: PayoutView, ...problems(400, 401, 409) },
+      },
+    },
+    async (req, reply) => {
+      const keyId = keyOf(req);
+      const b = req.body;
+      const existing = core.store.payoutByMerchantId(keyId, b.payoutId);
+      if (existing) {
+        if (existing.amount_minor !== b.amountMinor || existing.currency !== b.currency || existing.destination !== b.destination) {
+          throw new DomainError('payout_id_reused', 'this payoutId was used with another amount, currency or destination', 409);
+        }
+        return payoutView(existing);
+      }
+      const failed = b.destination.includes('FAIL');
+      const row = { id: newId('sbx_po'), key_id: keyId, payout_id: b.payoutId, amount_minor: b.amountMinor, currency: b.currency, destination: b.destination, status: failed ? 'failed' as const : 'paid' as const, failure: failed ? 'account_closed' : null, created_at: now() };
+      core.store.insertPayout(row);
+      return reply.code(201).send(payoutView(row));
+    },
+  );
+
   // Test-mode controls.
   app.post<{ Params: { id: string }; Body: SandboxTestMode }>(
     '/v1/test/payments/:id/mode',
@@ -241,6 +272,12 @@ const pageRoutes: FastifyPluginAsync<Ctx> = async (app, ctx) => {
     });
   }
 };
+
+const PayoutView = {
+  type: 'object', required: ['id', 'payoutId', 'status', 'amountMinor', 'currency', 'failure'], additionalProperties: false,
+  properties: { id: { type: 'string' }, payoutId: { type: 'string' }, status: { type: 'string', enum: ['paid', 'failed'] }, amountMinor: { type: 'string' }, currency: { type: 'string' }, failure: { type: ['string', 'null'] } },
+} as const;
+const payoutView = (p: PayoutRow) => ({ id: p.id, payoutId: p.payout_id, status: p.status, amountMinor: p.amount_minor, currency: p.currency, failure: p.failure });
 
 /** The gateway's HTTP surface, without listening (startSandboxGateway listens). */
 export async function buildSandboxHttp(ctx: Ctx, logLevel = 'silent'): Promise<FastifyInstance> {

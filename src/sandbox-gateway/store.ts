@@ -126,7 +126,31 @@ CREATE TABLE IF NOT EXISTS attempt (
   duration_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attempt_event ON attempt (event, seq);
+CREATE TABLE IF NOT EXISTS payout (
+  id TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  payout_id TEXT NOT NULL,
+  amount_minor TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  status TEXT NOT NULL,
+  failure TEXT,
+  created_at INTEGER NOT NULL,
+  UNIQUE (key_id, payout_id)
+);
 `;
+
+export interface PayoutRow {
+  id: string;
+  key_id: string;
+  payout_id: string;
+  amount_minor: string;
+  currency: string;
+  destination: string;
+  status: 'paid' | 'failed';
+  failure: string | null;
+  created_at: number;
+}
 
 export const DUE_BATCH_MAX = 100;
 
@@ -196,6 +220,16 @@ export class SandboxStore {
   /** Pending payments whose test mode finishes them automatically. */
   autoOutcomePending(limit: number): PaymentRow[] {
     return this.db.prepare("SELECT * FROM payment WHERE status = 'pending' AND json_extract(test, '$.outcome') IS NOT NULL LIMIT ?").all(limit) as PaymentRow[];
+  }
+
+  payoutByMerchantId(keyId: string, payoutId: string): PayoutRow | undefined {
+    return this.db.prepare('SELECT * FROM payout WHERE key_id = ? AND payout_id = ?').get(keyId, payoutId) as PayoutRow | undefined;
+  }
+
+  insertPayout(row: PayoutRow): void {
+    this.db
+      .prepare('INSERT INTO payout (id, key_id, payout_id, amount_minor, currency, destination, status, failure, created_at) VALUES (@id, @key_id, @payout_id, @amount_minor, @currency, @destination, @status, @failure, @created_at)')
+      .run(row);
   }
 
   refundByMerchantId(keyId: string, refundId: string): RefundRow | undefined {

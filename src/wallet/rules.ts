@@ -104,9 +104,9 @@ export type WithdrawalState = (typeof WITHDRAWAL_STATES)[number];
 export type Decision = 'approve' | 'reject';
 
 /**
- * Where a withdrawal may go. There is no bank API yet, so an approval is the payout itself:
- * requested → paid. 'approved' is the state a bank flow would add (approved, then paid on the
- * bank's confirmation); nothing enters it today.
+ * Where a withdrawal may go. With a payment gateway, approval sends the payout: requested → approved,
+ * then paid on the gateway's confirmation (or rejected with reason payout_failed, funds back).
+ * Without one (no payout path configured) an approval is the payout itself: requested → paid.
  */
 export const WITHDRAWAL_FLOW = {
   requested: ['paid', 'rejected'],

@@ -48,6 +48,11 @@ export interface WalletConfig {
   devTopUp: boolean;
 }
 
+/** Sends a withdrawal's money to the user's bank through a payment gateway. Idempotent on payoutId. */
+export interface PayoutPort {
+  payout(p: { payoutId: string; amountMinor: bigint; currency: string; destination: string }): Promise<'paid' | 'failed' | 'pending'>;
+}
+
 export interface WalletBalance {
   account: string;
   currency: string;
@@ -416,8 +421,56 @@ export class WalletService {
   }
 
   /** Admin: pays the withdrawal out (there is no bank API yet: approving is paying). Posts the hold. */
+  private payouts: PayoutPort | undefined;
+
+  /** With a gateway, an approval sends the money (approved → paid, or rejected when the bank refuses). */
+  usePayouts(port: PayoutPort): void {
+    this.payouts = port;
+  }
+
   async approveWithdrawal(adminId: string, id: string, opts: CommandOptions = {}): Promise<Withdrawal> {
-    return this.decide(adminId, id, 'approve', null, opts);
+    if (!this.payouts) return this.decide(adminId, id, 'approve', null, opts);
+    // 1. Claim it (requested → approved), in the request's transaction; the funds stay held.
+    const claimed = await this.db.transaction().execute(async (trx) => {
+      await opts.fence?.(trx);
+      const current = await trx.selectFrom('wallet_withdrawal').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!current) throw notFound('withdrawal');
+      const w = toWithdrawal(current);
+      if (w.state !== 'requested') throw decisionProblem(w.state, 'approve') ?? new DomainError('wallet.withdrawal_decided', `the withdrawal is already ${w.state}`, 409, { state: w.state });
+      const updated = await trx.updateTable('wallet_withdrawal')
+        .set({ state: 'approved', resolve_transfer_id: resolveTransferId(id, 'approve'), decided_at: this.now().toISOString(), decided_by: adminId })
+        .where('id', '=', id).where('state', '=', 'requested').returningAll().executeTakeFirst();
+      if (!updated) throw new DomainError('wallet.withdrawal_decided', 'the withdrawal was decided meanwhile', 409);
+      return toWithdrawal(updated);
+    });
+    // 2. The gateway, outside any transaction; 3. the outcome settles the hold.
+    return this.settlePayout(claimed);
+  }
+
+  /** Asks the gateway (again: payouts are idempotent) and settles: paid posts the hold, failed voids it. */
+  private async settlePayout(w: Withdrawal): Promise<Withdrawal> {
+    assert(this.payouts, 'wallet: payouts without a gateway');
+    const status = await this.payouts.payout({ payoutId: w.id, amountMinor: w.amount, currency: w.currency, destination: w.destination }).catch(() => 'pending' as const);
+    if (status === 'pending') return w; // the job asks again
+    const decision: Decision = status === 'paid' ? 'approve' : 'reject';
+    return this.db.transaction().execute(async (trx) => {
+      const resolveId = resolveTransferId(w.id, decision);
+      const updated = await trx.updateTable('wallet_withdrawal')
+        .set({ state: status === 'paid' ? 'paid' : 'rejected', resolve_transfer_id: resolveId, ...(status === 'failed' ? { reason: 'payout_failed' } : {}) })
+        .where('id', '=', w.id).where('state', '=', 'approved').returningAll().executeTakeFirst();
+      if (!updated) return toWithdrawal(await trx.selectFrom('wallet_withdrawal').selectAll().where('id', '=', w.id).executeTakeFirstOrThrow());
+      await this.money.transfer(trx, { id: resolveId, pendingId: w.holdTransfer, resolve: DECISION_RESOLVE[decision], actor: 'system' });
+      return toWithdrawal(updated);
+    });
+  }
+
+  /** Background: approved withdrawals whose payout outcome is not known yet. */
+  async settlePayouts(limit = 50): Promise<number> {
+    if (!this.payouts) return 0;
+    const open = await this.db.selectFrom('wallet_withdrawal').selectAll().where('state', '=', 'approved').orderBy('seq').limit(limit).execute();
+    let done = 0;
+    for (const r of open) if ((await this.settlePayout(toWithdrawal(r))).state !== 'approved') done++;
+    return done;
   }
 
   /** Admin: refuses the withdrawal with a reason for the user; voids the hold, so the funds are back. */
