@@ -112,6 +112,11 @@ export const paymentsRoutes: FastifyPluginAsync<{ payments: PaymentsService }> =
         schema: {
           tags, summary: 'A payment provider\'s asynchronous notification (signed; verified over the raw body before anything is believed)',
           params: { type: 'object', required: ['provider'], properties: { provider: { type: 'string', maxLength: 32 } }, additionalProperties: false },
+          response: {
+            200: { type: 'string', description: 'the acknowledgement each provider expects (Alipay: success; Stripe and the sandbox: JSON)' },
+            204: { type: 'null', description: 'WeChat Pay\'s acknowledgement' },
+            ...problems(400, 401, 404),
+          },
         },
       },
       async (req, reply) => {
