@@ -169,6 +169,14 @@ describe.each(backends())('payments on $name', (backend) => {
     expect(report.mismatches).toContainEqual({ paymentId: p2.id, problem: expect.stringMatching(/^flagged/) });
     expect(report.mismatches.filter((m: { problem: string }) => !m.problem.startsWith('flagged'))).toEqual([]);
     expectProblem(await second.buyer.call('GET', '/api/admin/payments/reconciliation'), 403);
+    // A payment that claims success with no capture and no ledger entry (a bug, simulated) is reported twice over.
+    const third = await unpaidOrder();
+    const p3 = await pay(third.buyer, third.order.id);
+    await w.app.ledger.appendNow([{ kind: 'test.marker', actor: 'test', subject: { m: p3.id } }]);
+    await w.app.db.kysely.updateTable('payments_payment').set({ state: 'succeeded', updated_at: '2000-01-01T00:00:00.000Z' }).where('id', '=', p3.id).execute();
+    const broken = expectOk(await admin.call('GET', '/api/admin/payments/reconciliation')).mismatches.filter((m: { paymentId: string }) => m.paymentId === p3.id);
+    expect(broken.map((m: { problem: string }) => m.problem).sort()).toEqual(['succeeded with 0 payment.succeeded ledger entries', 'succeeded without its capture transfer']);
+    await w.app.db.kysely.updateTable('payments_payment').set({ state: 'pending' }).where('id', '=', p3.id).execute();
   });
 
   it('a failure marks the order payment-failed; the buyer pays again and the order resumes', async () => {

@@ -7,7 +7,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { isUniqueViolation } from '../db/savepoint.ts';
 import type { Actor as HttpActor } from '../http/auth.ts';
-import type { Ledger, LedgerEventInput } from '../ledger/index.ts';
+import { parseEntry, type Ledger, type LedgerEventInput } from '../ledger/index.ts';
 import { ownedAccountId, parseCurrency, systemAccountId, type MoneyService } from '../money/index.ts';
 import type { OrdersService } from '../orders/index.ts';
 import { assert, DomainError, notFound } from '../shared/index.ts';
@@ -426,6 +426,50 @@ export class PaymentsService {
     for (const c of captured) {
       if (c.state === 'succeeded' && !c.transfer) out.push({ paymentId: c.id, problem: 'succeeded without its capture transfer' });
       if (c.state !== 'succeeded' && c.transfer) out.push({ paymentId: c.id, problem: `capture transfer for a payment in state ${c.state}` });
+    }
+    out.push(...(await this.ledgerMismatches()));
+    return out;
+  }
+
+  /**
+   * Payments against the ledger: every succeeded payment has exactly one payment.succeeded entry and
+   * every such entry a succeeded payment; refunds likewise. Reads the integrated log (a full scan, for
+   * an on-demand report); payments changed after the latest checkpoint are judged at the next run.
+   */
+  private async ledgerMismatches(): Promise<{ paymentId: string; problem: string }[]> {
+    const last = await this.deps.ledger.latest();
+    if (!last) return [];
+    const succeeded = new Map<string, number>();
+    const refundsLogged = new Map<string, number>();
+    const CHUNK = 4096;
+    for (let start = 0; start < last.treeSize; start += CHUNK) {
+      for (const e of await this.deps.ledger.store.entries(start, Math.min(last.treeSize, start + CHUNK))) {
+        const text = Buffer.from(e.body).toString('utf8');
+        if (!text.includes('"kind":"payment.')) continue;
+        const entry = parseEntry(e.body);
+        const id = entry.subject['payment'];
+        if (!id) continue;
+        if (entry.kind === 'payment.succeeded') succeeded.set(id, (succeeded.get(id) ?? 0) + 1);
+        if (entry.kind === 'payment.refund_requested') refundsLogged.set(id, (refundsLogged.get(id) ?? 0) + 1);
+      }
+    }
+    const out: { paymentId: string; problem: string }[] = [];
+    const rows = await this.db.selectFrom('payments_payment').select(['id', 'state', 'updated_at']).where('updated_at', '<=', last.time).execute();
+    const refunds = await this.db.selectFrom('payments_refund').select(['payment_id']).where('created_at', '<=', last.time).execute();
+    const refundRows = new Map<string, number>();
+    for (const r of refunds) refundRows.set(r.payment_id, (refundRows.get(r.payment_id) ?? 0) + 1);
+    const known = new Set<string>();
+    for (const r of rows) {
+      known.add(r.id);
+      const logged = succeeded.get(r.id) ?? 0;
+      if (r.state === 'succeeded' && logged !== 1) out.push({ paymentId: r.id, problem: `succeeded with ${logged} payment.succeeded ledger entries` });
+      if (r.state !== 'succeeded' && logged > 0) out.push({ paymentId: r.id, problem: `payment.succeeded in the ledger for a payment in state ${r.state}` });
+      if ((refundRows.get(r.id) ?? 0) !== (refundsLogged.get(r.id) ?? 0)) out.push({ paymentId: r.id, problem: `${refundRows.get(r.id) ?? 0} refunds against ${refundsLogged.get(r.id) ?? 0} payment.refund_requested entries` });
+    }
+    for (const id of succeeded.keys()) {
+      if (!known.has(id) && !(await this.db.selectFrom('payments_payment').select('id').where('id', '=', id).executeTakeFirst())) {
+        out.push({ paymentId: id, problem: 'payment.succeeded in the ledger for a payment that does not exist' });
+      }
     }
     return out;
   }
