@@ -1,8 +1,9 @@
 import { benchLedger } from './ledger.ts';
 import { benchCheckout } from './checkout.ts';
 import { benchCallbacks } from './callbacks.ts';
+import { benchSettlement } from './settlement.ts';
 
-const SUITES: Record<string, (args: string[]) => Promise<number>> = { ledger: benchLedger, checkout: benchCheckout, callbacks: benchCallbacks };
+const SUITES: Record<string, (args: string[]) => Promise<number>> = { ledger: benchLedger, checkout: benchCheckout, callbacks: benchCallbacks, settlement: benchSettlement };
 
 /** `npm run bench [-- <suite>] [--json] [--quick]`: runs one suite, or all of them. */
 export async function runBench(args: string[]): Promise<number> {

@@ -16,6 +16,9 @@ import { notificationsJob, NotificationsService } from './notifications/index.ts
 import { PaymentsService, paymentsJob, providersFromEnv, sandboxProvider, type PaymentProvider } from './payments/index.ts';
 import { SandboxClient, startSandboxGateway, type SandboxGateway } from './sandbox-gateway/index.ts';
 import { devSmsSink, noSmsSender, SmsCodes, smsJob } from './sms/index.ts';
+import { ReviewsService } from './reviews/index.ts';
+import { PointsService, pointsJob } from './points/index.ts';
+import { SettlementService, settlementJob } from './settlement/index.ts';
 // modules: imports
 
 export interface App {
@@ -35,6 +38,11 @@ export interface App {
   sandbox: (SandboxGateway & { client: SandboxClient }) | undefined;
   /** SMS one-time codes (wallet payments above config.walletSmsThresholdMinor). */
   sms: SmsCodes;
+  /** Verified-purchase reviews. */
+  reviews: ReviewsService;
+  points: PointsService;
+  /** Per-merchant statements and payout batches, each batch root in the ledger. */
+  settlement: SettlementService;
   // modules: App fields
   /** Background work (expiries, auto-confirm, webhook delivery); started with the server. */
   jobs: JobRunner;
@@ -101,9 +109,11 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
     const inventory = new InventoryService(db.kysely, ledger, notifications.notify, undefined, { variantMerchant });
     // Codes go to the log and GET /api/dev/sms in development; production needs a real provider (none yet: 503).
     const sms = new SmsCodes(db.kysely, config.smsDevSink ? devSmsSink({ log: (line) => http.log.info(line) }) : noSmsSender, { onError: (err) => http.log.error({ err }, 'sms attempt count failed') });
+    const points = new PointsService(db.kysely, money, (trx, merchantId, skus) => catalog.categoriesOfSkus(trx, merchantId, skus));
     const orders = new OrdersService({
       db: db.kysely, ledger, money, catalog, inventory, notify: notifications.notify,
       walletConfirmation: { sms, thresholdMinor: BigInt(config.walletSmsThresholdMinor) },
+      loyalty: points,
     });
     const checkout = new CheckoutService(orders);
     // Payment providers: the sandbox gateway runs beside the server in development and tests.
@@ -125,6 +135,10 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
     }
     const publicUrl = () => config.publicUrl ?? listeningUrl(http) ?? `http://${config.host}:${config.port}`;
     const payments = new PaymentsService({ db: db.kysely, ledger, money, orders, providers, publicUrl });
+    const reviews = new ReviewsService({ db: db.kysely, ledger, orders, catalog });
+    // Settlement payouts go out through the sandbox gateway's payout path when it runs; else they are posted as paid manually.
+    const settlementPayouts = sandbox ? ((client: SandboxClient) => ({ payout: async (p: { payoutId: string; amountMinor: bigint; currency: string; destination: string }) => (await client.payout(p)).status }))(sandbox.client) : undefined;
+    const settlement = new SettlementService(db.kysely, ledger, money, settlementPayouts);
     // modules: services (construct in dependency order)
     const jobList: Job[] = [];
     jobList.push(
@@ -134,10 +148,12 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       paymentsJob(payments),
       smsJob(sms),
       { name: 'wallet.payouts', tick: () => wallet.settlePayouts() },
+      pointsJob(points),
+      settlementJob(settlement),
     );
     // modules: jobs
     const jobs = new JobRunner(jobList, { intervalMs: config.jobIntervalMs, onError: (job, err) => http.log.error({ err, job }, 'background job failed; will retry') });
-    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms /* modules: http deps */, logLevel: config.logLevel });
+    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms, reviews, points, settlement /* modules: http deps */, logLevel: config.logLevel });
     if (config.sequencer) sequencer.start();
     if (config.jobs) jobs.start();
     let closed = false;
@@ -156,6 +172,9 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       payments,
       sandbox,
       sms,
+      reviews,
+      points,
+      settlement,
       // modules: App values
       jobs,
       sequencer,

@@ -228,12 +228,15 @@ describe('Alipay (RSA2)', () => {
     expect(reasonOf(() => verifyAlipayNotification(notification(noNotifyId), cfg))).toBe('missing_field');
   });
 
-  it('never accepts a notification with any one byte changed', () => {
+  it('never accepts a notification with any one byte changed (but the case of a %XX escape, which decodes the same)', () => {
     const ok = notification(base());
+    const isHex = (c: number) => /[0-9A-Fa-f]/.test(String.fromCharCode(c));
     fc.assert(
       fc.property(fc.nat({ max: ok.body.length - 1 }), fc.integer({ min: 1, max: 255 }), (i, x) => {
         const body = Buffer.from(ok.body);
         body[i] = body[i]! ^ x;
+        const inEscape = (body[i - 1] === 0x25 || body[i - 2] === 0x25) && isHex(ok.body[i]!) && isHex(body[i]!);
+        if (inEscape && String.fromCharCode(ok.body[i]!).toLowerCase() === String.fromCharCode(body[i]!).toLowerCase()) return; // same bytes once decoded
         expect(reasonOf(() => verifyAlipayNotification({ ...ok, body }, cfg))).toMatch(/^[a-z_]+$/);
       }),
       { numRuns: 300 },

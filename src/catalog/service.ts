@@ -731,6 +731,20 @@ export class CatalogService {
   // ------------------------------------------------------------------ checkout
 
   /** The variants found among the ids (unknown ids are left out), with what checkout needs to price them. */
+  /** The categories of a merchant's SKUs (orders name their lines by SKU): sku → category id or null. */
+  async categoriesOfSkus(db: Reader, merchantId: string, skus: string[]): Promise<Map<string, string | null>> {
+    const list = [...new Set(skus)];
+    if (list.length === 0) return new Map();
+    const rows = await db
+      .selectFrom('catalog_variant as v')
+      .innerJoin('catalog_product as p', 'p.id', 'v.product_id')
+      .select(['v.sku', 'p.category_id'])
+      .where('v.merchant_id', '=', merchantId)
+      .where('v.sku', 'in', list.slice(0, CHECKOUT_VARIANTS_MAX))
+      .execute();
+    return new Map(rows.map((r) => [r.sku, r.category_id]));
+  }
+
   async variantsForCheckout(db: Reader, variantIds: string[]): Promise<CheckoutVariant[]> {
     const ids = [...new Set(variantIds)];
     if (ids.length === 0) return [];

@@ -5,10 +5,13 @@ import type { AccountsTables } from '../accounts/tables.ts';
 import type { IdempotencyTables } from '../http/idempotency.ts';
 import type { OrdersTables } from '../orders/tables.ts';
 import type { PaymentsTables } from '../payments/tables.ts';
+import type { PointsTables } from '../points/tables.ts';
 import type { WalletTables } from '../wallet/tables.ts';
 import type { InventoryTables } from '../inventory/tables.ts';
 import type { NotificationsTables } from '../notifications/tables.ts';
 import type { SmsTables } from '../sms/tables.ts';
+import type { SettlementTables } from '../settlement/tables.ts';
+import type { ReviewsTables } from '../reviews/tables.ts';
 
 /** The whole schema: each module contributes the tables it owns. */
-export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables , OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables, PaymentsTables, SmsTables /* modules: tables */ {}
+export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables , OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables, PaymentsTables, SmsTables, PointsTables, ReviewsTables, SettlementTables /* modules: tables */ {}

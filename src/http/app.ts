@@ -20,6 +20,9 @@ import { notificationsRoutes, type NotificationsService } from '../notifications
 import { ordersRoutes, type CheckoutService, type OrdersService } from '../orders/index.ts';
 import { paymentsRoutes, type PaymentsService } from '../payments/index.ts';
 import { smsRoutes, type SmsCodes } from '../sms/index.ts';
+import { reviewsRoutes, type ReviewsService } from '../reviews/index.ts';
+import { pointsRoutes, type PointsService } from '../points/index.ts';
+import { settlementRoutes, type SettlementService } from '../settlement/index.ts';
 // modules: imports
 
 export interface HttpDeps {
@@ -36,6 +39,9 @@ export interface HttpDeps {
   checkout: CheckoutService;
   payments: PaymentsService;
   sms: SmsCodes;
+  reviews: ReviewsService;
+  points: PointsService;
+  settlement: SettlementService;
   // modules: HttpDeps fields
   logLevel?: string;
 }
@@ -71,6 +77,9 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
         { name: 'orders', description: 'Checkout, orders as a logged state machine, receipts' },
         { name: 'payments', description: 'Gateway payments for orders and wallet top-ups; providers\' signed callbacks' },
         { name: 'sms', description: 'SMS one-time codes confirming wallet payments above a threshold' },
+        { name: 'reviews', description: 'Verified-purchase reviews, ratings, merchant replies, moderation' },
+        { name: 'points', description: 'Loyalty points: earned on completed orders, redeemed at checkout, expiring' },
+        { name: 'settlement', description: 'Merchant statements and payout batches; each line provable against a batch root in the ledger' },
         // modules: tags
       ],
       components: {
@@ -99,6 +108,9 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(ordersRoutes, { prefix: '/api', orders: deps.orders, checkout: deps.checkout });
   await app.register(paymentsRoutes, { prefix: '/api', payments: deps.payments });
   await app.register(smsRoutes, { prefix: '/api', sms: deps.sms });
+  await app.register(reviewsRoutes, { prefix: '/api', reviews: deps.reviews });
+  await app.register(pointsRoutes, { prefix: '/api', points: deps.points });
+  await app.register(settlementRoutes, { prefix: '/api', settlement: deps.settlement });
   // modules: routes
   return app;
 }

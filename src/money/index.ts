@@ -20,6 +20,7 @@ export {
   ACCOUNT_OPENED,
   AMOUNT_MAX,
   DEFAULT_CURRENCY,
+  POINTS_UNIT,
   TRANSFERS_BATCH_MAX,
   type AccountKind,
   type SystemKind,

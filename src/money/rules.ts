@@ -58,7 +58,14 @@ function currencies(): ReadonlySet<string> {
   return (CURRENCIES ??= new Set(Intl.supportedValuesOf('currency')));
 }
 
+/**
+ * Loyalty points are a unit of account of their own, kept in the same double-entry books (so every
+ * earn, redemption and expiry balances to zero like money), under a code outside ISO 4217.
+ */
+export const POINTS_UNIT = 'PTS';
+
 export function parseCurrency(v: unknown): string {
+  if (v === POINTS_UNIT) return v;
   if (typeof v !== 'string' || !/^[A-Z]{3}$/.test(v) || !currencies().has(v)) {
     throw new DomainError('money.bad_currency', `currency must be an active ISO 4217 code like "CNY" (got ${describe(v)})`, 400);
   }
@@ -67,7 +74,7 @@ export function parseCurrency(v: unknown): string {
 
 /** Digits after the decimal point in the currency's major unit (CNY 2, JPY 0, BHD 3): for display only. */
 export const minorDigits = (currency: string): number =>
-  new Intl.NumberFormat('en', { style: 'currency', currency: parseCurrency(currency) }).resolvedOptions().maximumFractionDigits ?? 2;
+  currency === POINTS_UNIT ? 0 : new Intl.NumberFormat('en', { style: 'currency', currency: parseCurrency(currency) }).resolvedOptions().maximumFractionDigits ?? 2;
 
 /** "49.90" for 4990n CNY: exact, no floats. */
 export function formatMinor(amount: bigint, currency: string): string {
@@ -109,6 +116,7 @@ export function parseMeta(v: unknown): string | null {
 
 export const ACCOUNT_KINDS = [
   'buyer_wallet',
+  'buyer_points',
   'merchant_receivable',
   'withdrawal_hold',
   'platform_escrow',
@@ -127,6 +135,7 @@ export type AccountKind = (typeof ACCOUNT_KINDS)[number];
  */
 export const NORMAL_SIDE: Record<AccountKind, 'credit' | 'debit'> = {
   buyer_wallet: 'credit',
+  buyer_points: 'credit',
   merchant_receivable: 'credit',
   withdrawal_hold: 'credit',
   platform_escrow: 'credit',

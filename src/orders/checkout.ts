@@ -26,6 +26,8 @@ export interface CheckoutInput {
   paymentMode?: PaymentMode;
   /** wallet: pay now from the wallet (prepaid); later: leave prepaid orders unpaid, stock reserved until they expire. */
   pay?: 'wallet' | 'later';
+  /** Points to pay part of it with (whole hundreds; wallet payments only). */
+  redeemPoints?: number;
 }
 
 export interface CheckoutView {
@@ -170,6 +172,7 @@ export class CheckoutService {
         const total = planned.reduce((sum, p) => sum + p.facts.totalMinor, 0n);
         await this.orders.confirmWalletPayment(trx, buyerId, total, confirm.context, confirm.smsCode);
       }
+      if (input.redeemPoints) await this.redeemPoints(trx, buyerId, BigInt(input.redeemPoints), payNow, planned);
       for (const p of planned) await this.reserve(trx, p, payNow, now);
       for (const p of planned) {
         if (p.transfers.length === 0) continue;
@@ -263,6 +266,30 @@ export class CheckoutService {
       lines: p.lines.map(({ v, qty }) => ({ variantId: v.variantId, qty })),
       view: orderView(row, { address: true, commission: false }),
     };
+  }
+
+  /**
+   * Points pay part of the checkout: spread over its orders in whole hundreds, each within the share
+   * the rules allow, before the wallet holds (which the points' value then helps to cover).
+   */
+  private async redeemPoints(trx: Transaction<Database>, buyerId: string, points: bigint, payNow: boolean, planned: Planned[]): Promise<void> {
+    const loyalty = this.orders.loyalty;
+    if (!loyalty) throw new DomainError('points.unavailable', 'points are not enabled here', 400);
+    if (!payNow) throw new DomainError('points.wallet_only', 'points pay only together with the wallet, at checkout', 400);
+    if (points <= 0n || points % 100n !== 0n) throw new DomainError('points.bad_redemption', 'points are redeemed in whole hundreds', 400);
+    const rules = await loyalty.rules(trx);
+    let left = points;
+    for (const p of planned) {
+      if (left === 0n) break;
+      // The most points this order can take: its share of the total, in hundreds.
+      const maxValue = (p.facts.totalMinor * BigInt(rules.redeemMaxPct)) / 100n;
+      const maxPoints = ((maxValue * 100n) / BigInt(rules.valuePer100PointsMinor) / 100n) * 100n;
+      const take = left < maxPoints ? left : maxPoints;
+      if (take === 0n) continue;
+      await loyalty.redeem(trx, { orderId: p.facts.id, userId: buyerId, points: take, currency: p.facts.currency, totalMinor: p.facts.totalMinor });
+      left -= take;
+    }
+    if (left > 0n) throw new DomainError('points.bad_redemption', `these orders can take at most ${points - left} points`, 409);
   }
 
   /** Stock for one planned order: reserved until paid (prepaid, later), or taken for good now (paid). */

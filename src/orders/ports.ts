@@ -51,3 +51,12 @@ export interface WalletConfirmation {
   sms: SmsGate;
   thresholdMinor: bigint;
 }
+
+/** Loyalty points (src/points): earned at completion, redeemed at checkout, returned with refunds. */
+export interface LoyaltyPort {
+  earnForOrder(trx: Transaction<Database>, o: { id: string; buyerId: string; merchantId: string; currency: string; totalMinor: bigint; items: { sku: string; qty: number; unitPriceMinor: string }[] }, at: Date): Promise<bigint>;
+  redeem(trx: Transaction<Database>, p: { orderId: string; userId: string; points: bigint; currency: string; totalMinor: bigint }): Promise<bigint>;
+  returnForOrder(trx: Transaction<Database>, orderId: string, refundMinor: bigint, at: Date): Promise<bigint>;
+  /** What `points` are worth against an order of `totalMinor`, or why they cannot pay for it. */
+  rules(db: Transaction<Database>): Promise<{ valuePer100PointsMinor: number; redeemMaxPct: number }>;
+}

@@ -45,6 +45,7 @@ export const CheckoutBody = {
     shippingAddress: ShippingAddress,
     paymentMode: { type: 'string', enum: PAYMENT_MODES, default: 'prepaid', description: 'pay_on_receipt: the merchant ships first, you pay after confirming receipt' },
     pay: { type: 'string', enum: ['wallet', 'later'], default: 'wallet', description: 'prepaid only: hold the wallet funds in escrow now, or pay each order later (stock is reserved until then)' },
+    redeemPoints: { type: 'integer', minimum: 100, maximum: 100_000_000, multipleOf: 100, description: 'points that pay part of it (whole hundreds, wallet payments only)' },
   },
   additionalProperties: false,
 } as const;

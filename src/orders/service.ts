@@ -10,7 +10,7 @@ import type { MoneyService } from '../money/index.ts';
 import { assert, DomainError, notFound, type Notify } from '../shared/index.ts';
 import { escrowAccounts, escrowTransfers, walletPaymentId } from './escrow.ts';
 import { apply, orderRefusal, whyNot, type Actor as FlowActor, type OrderEvent, type OrderFacts, type TransitionInput, type TransitionName } from './flow.ts';
-import type { CatalogPort, InventoryPort, WalletConfirmation } from './ports.ts';
+import type { CatalogPort, InventoryPort, LoyaltyPort, WalletConfirmation } from './ports.ts';
 import type { OrderDocument } from './document.ts';
 import { ORDER_RECEIPT_FORMAT, type OrderReceipt } from './receipt.ts';
 import { factColumns, factsOf, orderView, type EventRow, type OrderRow, type OrderView, type TimelineStep } from './rows.ts';
@@ -33,6 +33,8 @@ export interface OrdersDeps {
   reservationTtlMs?: number;
   /** SMS confirmation of large wallet payments. */
   walletConfirmation?: WalletConfirmation;
+  /** Loyalty points. */
+  loyalty?: LoyaltyPort;
 }
 
 /** Who acts, as the flow sees it, and the id the ledger names. */
@@ -106,6 +108,7 @@ export class OrdersService {
   readonly clock: () => Date;
   readonly reservationTtlMs: number;
   readonly walletConfirmation: WalletConfirmation | undefined;
+  readonly loyalty: LoyaltyPort | undefined;
   /** SQLite has one writer and no row locks; PostgreSQL locks the order row for the transition. */
   private readonly rowLocks: boolean;
   /** Money accounts known to exist (they are never deleted), so hot paths skip re-opening them. */
@@ -122,6 +125,7 @@ export class OrdersService {
     this.clock = deps.clock ?? (() => new Date());
     this.reservationTtlMs = deps.reservationTtlMs ?? RESERVATION_TTL_MS;
     this.walletConfirmation = deps.walletConfirmation;
+    this.loyalty = deps.loyalty;
     this.rowLocks = this.db.getExecutor().adapter.constructor.name !== 'SqliteAdapter';
   }
 
@@ -245,6 +249,7 @@ export class OrdersService {
     const t = name as TransitionName;
     const { next, event } = apply(before, t, input, now);
     await this.sideEffects(trx, t, before, next, BigInt(row.commission_minor), who.ledgerActor, input);
+    await this.loyaltyEffects(trx, t, row, next, now);
     return this.record(trx, row, next, [event], who.ledgerActor);
   }
 
@@ -270,6 +275,20 @@ export class OrdersService {
     if (transfers.length > 0) {
       await this.openEscrowAccounts(trx, before);
       await this.money.transferAll(trx, transfers);
+    }
+  }
+
+  /** Points: earned when the order completes; those that paid for it come back with a cancellation or refund. */
+  private async loyaltyEffects(trx: Transaction<Database>, t: TransitionName, row: OrderRow, after: OrderFacts, now: Date): Promise<void> {
+    if (!this.loyalty) return;
+    if (t === 'complete') {
+      const doc = JSON.parse(row.document) as OrderDocument;
+      await this.loyalty.earnForOrder(trx, { id: row.id, buyerId: row.buyer_id, merchantId: row.merchant_id, currency: row.currency, totalMinor: BigInt(row.total_minor), items: doc.items }, now);
+    } else if (t === 'cancel' || t === 'reject') {
+      await this.loyalty.returnForOrder(trx, row.id, BigInt(row.total_minor), now);
+    } else if (t === 'refund') {
+      assert(after.refundMinor !== null, 'orders: refunded without an amount');
+      await this.loyalty.returnForOrder(trx, row.id, after.refundMinor, now);
     }
   }
 

@@ -191,7 +191,8 @@ export function verifyAlipayNotification(raw: RawCallback, cfg: AlipayNotifyConf
 
   // 1. Authenticity, with the algorithm pinned: never taken from the message.
   if (!p.sign) reject('missing_signature', 'notification has no sign');
-  if (p.sign_type !== undefined && p.sign_type !== ALIPAY_SIGN_TYPE) reject('alg_mismatch', `sign_type ${p.sign_type.slice(0, 16)} is not ${ALIPAY_SIGN_TYPE}`);
+  // Alipay always names it; a notification without it (or with another) is not one we trust.
+  if (p.sign_type !== ALIPAY_SIGN_TYPE) reject('alg_mismatch', `sign_type ${String(p.sign_type).slice(0, 16)} is not ${ALIPAY_SIGN_TYPE}`);
   if (p.charset !== undefined && p.charset.toLowerCase() !== 'utf-8') reject('malformed_body', 'charset is not utf-8');
   if (!strictBase64(p.sign!)) reject('malformed_signature', 'sign is not base64');
   if (!alipayVerify(p, cfg.alipayPublicKeyPem, 'notify')) reject('bad_signature', 'sign does not verify under the Alipay public key');
