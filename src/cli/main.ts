@@ -8,6 +8,7 @@ const USAGE = `usage: chainmall <command>
   verify [--key VKEY] [--json]           audit the local log (DATABASE_URL or data/chainmall.db)
   verify --url URL --key VKEY [--prev CHECKPOINT_FILE] [--json]
                                          audit a remote log from its tiles; with --prev, prove it extends that checkpoint
+  reconcile [--json]                     ledger vs money vs payments vs settlement: every discrepancy, exit 1 if any
   receipt verify FILE --key VKEY [--json]
                                          verify a ledger or order receipt offline
   bench [ledger] [--json]                print benchmark figures`;
@@ -46,6 +47,10 @@ async function main(argv: string[]): Promise<number> {
       if (rest[0] !== 'create') throw new Error('usage: chainmall user create --email E --role R [--merchant ID]');
       const { userCreate } = await import('./user.ts');
       return userCreate({ email: values.email, role: values.role, merchant: values.merchant });
+    }
+    case 'reconcile': {
+      const { reconcileCli } = await import('./reconcile.ts');
+      return reconcileCli(values.json === true);
     }
     case 'verify': {
       const { verify } = await import('./verify.ts');

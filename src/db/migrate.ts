@@ -35,7 +35,8 @@ export function allMigrations(ddl: Ddl): Record<string, Migration> {
 }
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<void> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => allMigrations(ddlFor(dialect)) } });
+  // Modules own independent tables, so a module added later may sort before one already applied.
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => allMigrations(ddlFor(dialect)) }, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

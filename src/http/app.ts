@@ -23,6 +23,7 @@ import { smsRoutes, type SmsCodes } from '../sms/index.ts';
 import { reviewsRoutes, type ReviewsService } from '../reviews/index.ts';
 import { pointsRoutes, type PointsService } from '../points/index.ts';
 import { settlementRoutes, type SettlementService } from '../settlement/index.ts';
+import { reconciliationRoutes } from '../reconciliation/index.ts';
 // modules: imports
 
 export interface HttpDeps {
@@ -111,6 +112,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(reviewsRoutes, { prefix: '/api', reviews: deps.reviews });
   await app.register(pointsRoutes, { prefix: '/api', points: deps.points });
   await app.register(settlementRoutes, { prefix: '/api', settlement: deps.settlement });
+  await app.register(reconciliationRoutes, { prefix: '/api', db: deps.db, ledger: deps.ledger, payments: deps.payments });
   // modules: routes
   return app;
 }

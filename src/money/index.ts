@@ -1,6 +1,7 @@
 // Public surface of the money module: other modules import only from here.
 export { MoneyService, STATEMENT_LIMIT_MAX } from './service.ts';
 export { checkBalances, reconcileAccounts } from './reconcile.ts';
+export { countersOf } from './rows.ts';
 export type { Account, AccountBalance, Transfer, TransferOutcome, Statement, StatementLine, Imbalance } from './rows.ts';
 export {
   parseAmount,
