@@ -12,6 +12,7 @@ import type { NotificationsTables } from '../notifications/tables.ts';
 import type { SmsTables } from '../sms/tables.ts';
 import type { SettlementTables } from '../settlement/tables.ts';
 import type { ReviewsTables } from '../reviews/tables.ts';
+import type { CouponsTables } from '../coupons/tables.ts';
 
 /** The whole schema: each module contributes the tables it owns. */
-export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables, OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables, PaymentsTables, SmsTables, PointsTables, ReviewsTables, SettlementTables /* modules: tables */ {}
+export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables, OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables, PaymentsTables, SmsTables, PointsTables, ReviewsTables, SettlementTables, CouponsTables /* modules: tables */ {}

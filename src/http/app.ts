@@ -24,6 +24,7 @@ import { reviewsRoutes, type ReviewsService } from '../reviews/index.ts';
 import { pointsRoutes, type PointsService } from '../points/index.ts';
 import { settlementRoutes, type SettlementService } from '../settlement/index.ts';
 import { reconciliationRoutes } from '../reconciliation/index.ts';
+import { couponsRoutes, type CouponsService } from '../coupons/index.ts';
 // modules: imports
 
 export interface HttpDeps {
@@ -43,6 +44,7 @@ export interface HttpDeps {
   reviews: ReviewsService;
   points: PointsService;
   settlement: SettlementService;
+  coupons: CouponsService;
   // modules: HttpDeps fields
   logLevel?: string;
 }
@@ -81,6 +83,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
         { name: 'reviews', description: 'Verified-purchase reviews, ratings, merchant replies, moderation' },
         { name: 'points', description: 'Loyalty points: earned on completed orders, redeemed at checkout, expiring' },
         { name: 'settlement', description: 'Merchant statements and payout batches; each line provable against a batch root in the ledger' },
+        { name: 'coupons', description: 'Platform and merchant coupons: terms, limits, deactivation' },
         // modules: tags
       ],
       components: {
@@ -113,6 +116,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(pointsRoutes, { prefix: '/api', points: deps.points });
   await app.register(settlementRoutes, { prefix: '/api', settlement: deps.settlement });
   await app.register(reconciliationRoutes, { prefix: '/api', db: deps.db, ledger: deps.ledger, payments: deps.payments });
+  await app.register(couponsRoutes, { prefix: '/api', coupons: deps.coupons });
   // modules: routes
   return app;
 }

@@ -11,6 +11,7 @@ import { commitOrder, computeTotals, ORDER_QTY_MAX, orderInit, type OrderDocumen
 import { escrowTransfers, lineCommission, walletPaymentId } from './escrow.ts';
 import { apply, createOrder, isTerminal, ORDER_STATES, whyNot, type OrderEvent, type OrderFacts, type PaymentMode } from './flow.ts';
 import { randomOrderNumber } from './numbers.ts';
+import { price, type CartLine as PricingLine } from '../pricing/index.ts';
 import type { CheckoutVariant, MerchantTerms, Reader } from './ports.ts';
 import { factColumns, orderView, type OrderView } from './rows.ts';
 import { SYSTEM, type OrdersService } from './service.ts';
@@ -28,6 +29,8 @@ export interface CheckoutInput {
   pay?: 'wallet' | 'later';
   /** Points to pay part of it with (whole hundreds; wallet payments only). */
   redeemPoints?: number;
+  /** Coupon codes, applied in this order (see src/pricing for the rules). */
+  coupons?: string[];
 }
 
 export interface CheckoutView {
@@ -66,6 +69,9 @@ function mergeLines(items: { variantId: string; qty: number }[]): Map<string, nu
   if (lines.size > CART_LINES_MAX) throw new DomainError('checkout.too_many_lines', `at most ${CART_LINES_MAX} different items per checkout`, 400);
   return lines;
 }
+
+/** Per variant: the discounts on its line, by who funds them. */
+type LineDiscounts = Map<string, { merchantFunded: bigint; platformFunded: bigint }>;
 
 interface Planned {
   facts: OrderFacts;
@@ -156,6 +162,7 @@ export class CheckoutService {
         groups.set(v.merchantId, [...(groups.get(v.merchantId) ?? []), v]);
       }
 
+      const discounts = await this.applyCoupons(trx, buyerId, input.coupons ?? [], [...lines].map(([id, qty]) => ({ v: byId.get(id)!, qty })), now);
       await trx.insertInto('orders_checkout').values({ id: checkoutId, buyer_id: buyerId, order_count: groups.size, created_at: now.toISOString() }).execute();
       // Merchants in a fixed order: concurrent checkouts take stock rows and accounts in the same order.
       const planned: Planned[] = [];
@@ -163,7 +170,7 @@ export class CheckoutService {
         const merchant = await this.orders.catalog.merchant(trx, merchantId);
         await this.checkMerchant(trx, merchant, buyerId, mode);
         const group = groups.get(merchantId)!;
-        planned.push(await this.planOrder(trx, { checkoutId, buyerId, merchant, mode, payNow, now, address: input.shippingAddress, lines: group.map((v) => ({ v, qty: lines.get(v.variantId)! })) }));
+        planned.push(await this.planOrder(trx, { checkoutId, buyerId, merchant, mode, payNow, now, address: input.shippingAddress, lines: group.map((v) => ({ v, qty: lines.get(v.variantId)! })), discounts }));
       }
       if (fromCart) await trx.deleteFrom('orders_cart_item').where('buyer_id', '=', buyerId).execute();
       // Contended rows last, so their locks (PostgreSQL) are held only until the commit right after:
@@ -219,26 +226,32 @@ export class CheckoutService {
   /** One merchant's order: document, commitment, facts, rows, timeline, ledger entries, notices; the stock and money moves it needs. */
   private async planOrder(
     trx: Transaction<Database>,
-    p: { checkoutId: string; buyerId: string; merchant: MerchantTerms; mode: PaymentMode; payNow: boolean; now: Date; address: ShippingAddress; lines: { v: CheckoutVariant; qty: number }[] },
+    p: { checkoutId: string; buyerId: string; merchant: MerchantTerms; mode: PaymentMode; payNow: boolean; now: Date; address: ShippingAddress; lines: { v: CheckoutVariant; qty: number }[]; discounts: LineDiscounts },
   ): Promise<Planned> {
     const { merchant, now } = p;
     const orderId = newId('ord');
     let commission = 0n;
+    let subsidy = 0n;
+    let discount = 0n;
     const bpsByCategory = new Map<string | null, number>();
     for (const { v, qty } of p.lines) {
       if (v.currency !== merchant.currency) throw new DomainError('checkout.currency_mismatch', `variant ${v.variantId} is priced in ${v.currency}, its merchant sells in ${merchant.currency}`, 409);
       let bps = bpsByCategory.get(v.categoryId);
       if (bps === undefined) bpsByCategory.set(v.categoryId, (bps = await this.orders.catalog.commissionBps(trx, merchant.id, v.categoryId)));
-      commission += lineCommission(v.priceMinor * BigInt(qty), bps);
+      const d = p.discounts.get(v.variantId) ?? { merchantFunded: 0n, platformFunded: 0n };
+      // Commission on what the merchant is paid: the list price less its own discounts.
+      commission += lineCommission(v.priceMinor * BigInt(qty) - d.merchantFunded, bps);
+      subsidy += d.platformFunded;
+      discount += d.merchantFunded + d.platformFunded;
     }
     const items = p.lines.map(({ v, qty }) => ({ sku: v.sku, name: v.name, qty, unitPriceMinor: v.priceMinor.toString(), currency: v.currency }));
     const doc: OrderDocument = {
       v: 1, orderId, number: randomOrderNumber(now), buyerId: p.buyerId, merchantId: merchant.id, placedAt: now.toISOString(),
-      paymentMode: p.mode, currency: merchant.currency, items, totals: computeTotals(items), shippingAddress: p.address,
+      paymentMode: p.mode, currency: merchant.currency, items, totals: computeTotals(items, '0', discount.toString()), shippingAddress: p.address,
     };
     const { salt, commitment } = commitOrder(doc);
     const created = createOrder(orderInit(doc, commitment, merchant.terms), now);
-    assert(commission <= created.next.totalMinor, 'checkout: commission above the order total');
+    assert(commission <= created.next.totalMinor + subsidy, 'checkout: commission above what the merchant is paid');
 
     let facts: OrderFacts = created.next;
     const events: OrderEvent[] = [created.event];
@@ -248,14 +261,14 @@ export class CheckoutService {
       const why = whyNot(facts, 'pay', SYSTEM.flow, input, now);
       assert(why === null, `checkout: a new prepaid order refused payment (${why})`);
       const paid = apply(facts, 'pay', input, now);
-      transfers = escrowTransfers('pay', facts, paid.next, commission, p.buyerId);
+      transfers = escrowTransfers('pay', facts, paid.next, commission, p.buyerId, subsidy);
       facts = paid.next;
       events.push(paid.event);
     }
 
     const row = {
       id: orderId, number: doc.number, checkout_id: p.checkoutId, buyer_id: p.buyerId, merchant_id: merchant.id, mode: p.mode,
-      currency: merchant.currency, total_minor: Number(facts.totalMinor), commission_minor: Number(commission),
+      currency: merchant.currency, total_minor: Number(facts.totalMinor), commission_minor: Number(commission), platform_funded_minor: Number(subsidy),
       ...factColumns(facts), version: 1, document: JSON.stringify(doc), salt, commitment, created_at: facts.createdAt,
     };
     assert(Number.isSafeInteger(row.total_minor), 'checkout: order total beyond 2^53');
@@ -266,6 +279,36 @@ export class CheckoutService {
       lines: p.lines.map(({ v, qty }) => ({ variantId: v.variantId, qty })),
       view: orderView(row, { address: true, commission: false }),
     };
+  }
+
+  /**
+   * Coupons priced over the whole cart by the pure pricing function; each applied coupon uses one of
+   * its limits in this transaction. A coupon the buyer named that cannot apply refuses the checkout
+   * (409, with the reason), so nobody pays more than they expected.
+   */
+  private async applyCoupons(trx: Transaction<Database>, buyerId: string, codes: string[], lines: { v: CheckoutVariant; qty: number }[], now: Date): Promise<LineDiscounts> {
+    const out: LineDiscounts = new Map();
+    if (codes.length === 0) return out;
+    const port = this.orders.coupons;
+    if (!port) throw new DomainError('checkout.coupons_unavailable', 'coupons are not enabled here', 400);
+    const { coupons, unknown } = await port.forPricing(trx, codes);
+    if (unknown.length > 0) throw new DomainError('checkout.coupon_not_found', `no such coupon: ${unknown.join(', ')}`, 404, { codes: unknown });
+    const cart: PricingLine[] = lines.map(({ v, qty }) => ({ lineId: v.variantId, merchantId: v.merchantId, productId: v.productId, variantId: v.variantId, categoryId: v.categoryId, qty, unitPriceMinor: v.priceMinor, currency: v.currency }));
+    const priced = price(cart, { coupons, promotions: [], now });
+    if (priced.refused.length > 0) {
+      const r = priced.refused[0]!;
+      throw new DomainError('checkout.coupon_refused', `coupon ${r.code} cannot apply: ${r.reason}`, 409, { refused: priced.refused.map((x) => ({ code: x.code, reason: x.reason })) });
+    }
+    for (const code of priced.applied.coupons) await port.use(trx, code, buyerId);
+    for (const l of priced.lines) {
+      const d = { merchantFunded: 0n, platformFunded: 0n };
+      for (const a of l.discounts) {
+        if (a.funder === 'platform') d.platformFunded += a.amountMinor;
+        else d.merchantFunded += a.amountMinor;
+      }
+      out.set(l.lineId, d);
+    }
+    return out;
   }
 
   /**

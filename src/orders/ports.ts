@@ -2,6 +2,7 @@
 // (catalog and inventory know nothing of orders) and tests could substitute them.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
+import type { Coupon } from '../pricing/index.ts';
 
 export type Reader = Kysely<Database> | Transaction<Database>;
 
@@ -59,4 +60,10 @@ export interface LoyaltyPort {
   returnForOrder(trx: Transaction<Database>, orderId: string, refundMinor: bigint, at: Date): Promise<bigint>;
   /** What `points` are worth against an order of `totalMinor`, or why they cannot pay for it. */
   rules(db: Transaction<Database>): Promise<{ valuePer100PointsMinor: number; redeemMaxPct: number }>;
+}
+
+/** Coupons (src/coupons): their rules for pricing, and one use consumed with the order. */
+export interface CouponsPort {
+  forPricing(db: Reader, codes: string[]): Promise<{ coupons: Coupon[]; unknown: string[] }>;
+  use(trx: Transaction<Database>, code: string, userId: string): Promise<void>;
 }

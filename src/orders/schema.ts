@@ -45,6 +45,7 @@ export const CheckoutBody = {
     shippingAddress: ShippingAddress,
     paymentMode: { type: 'string', enum: PAYMENT_MODES, default: 'prepaid', description: 'pay_on_receipt: the merchant ships first, you pay after confirming receipt' },
     pay: { type: 'string', enum: ['wallet', 'later'], default: 'wallet', description: 'prepaid only: hold the wallet funds in escrow now, or pay each order later (stock is reserved until then)' },
+    coupons: { type: 'array', maxItems: 5, items: { type: 'string', minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_-]+$' }, description: 'coupon codes, applied in this order' },
     redeemPoints: { type: 'integer', minimum: 100, maximum: 100_000_000, multipleOf: 100, description: 'points that pay part of it (whole hundreds, wallet payments only)' },
   },
   additionalProperties: false,

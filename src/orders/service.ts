@@ -10,7 +10,7 @@ import type { MoneyService } from '../money/index.ts';
 import { assert, DomainError, notFound, type Notify } from '../shared/index.ts';
 import { escrowAccounts, escrowTransfers, walletPaymentId } from './escrow.ts';
 import { apply, orderRefusal, whyNot, type Actor as FlowActor, type OrderEvent, type OrderFacts, type TransitionInput, type TransitionName } from './flow.ts';
-import type { CatalogPort, InventoryPort, LoyaltyPort, WalletConfirmation } from './ports.ts';
+import type { CatalogPort, CouponsPort, InventoryPort, LoyaltyPort, WalletConfirmation } from './ports.ts';
 import type { OrderDocument } from './document.ts';
 import { ORDER_RECEIPT_FORMAT, type OrderReceipt } from './receipt.ts';
 import { factColumns, factsOf, orderView, type EventRow, type OrderRow, type OrderView, type TimelineStep } from './rows.ts';
@@ -35,6 +35,8 @@ export interface OrdersDeps {
   walletConfirmation?: WalletConfirmation;
   /** Loyalty points. */
   loyalty?: LoyaltyPort;
+  /** Coupons. */
+  coupons?: CouponsPort;
 }
 
 /** Who acts, as the flow sees it, and the id the ledger names. */
@@ -109,6 +111,7 @@ export class OrdersService {
   readonly reservationTtlMs: number;
   readonly walletConfirmation: WalletConfirmation | undefined;
   readonly loyalty: LoyaltyPort | undefined;
+  readonly coupons: CouponsPort | undefined;
   /** SQLite has one writer and no row locks; PostgreSQL locks the order row for the transition. */
   private readonly rowLocks: boolean;
   /** Money accounts known to exist (they are never deleted), so hot paths skip re-opening them. */
@@ -126,6 +129,7 @@ export class OrdersService {
     this.reservationTtlMs = deps.reservationTtlMs ?? RESERVATION_TTL_MS;
     this.walletConfirmation = deps.walletConfirmation;
     this.loyalty = deps.loyalty;
+    this.coupons = deps.coupons;
     this.rowLocks = this.db.getExecutor().adapter.constructor.name !== 'SqliteAdapter';
   }
 
@@ -248,12 +252,12 @@ export class OrdersService {
     if (why !== null) throw orderRefusal(why, name, before.state);
     const t = name as TransitionName;
     const { next, event } = apply(before, t, input, now);
-    await this.sideEffects(trx, t, before, next, BigInt(row.commission_minor), who.ledgerActor, input);
+    await this.sideEffects(trx, t, before, next, BigInt(row.commission_minor), who.ledgerActor, input, BigInt(row.platform_funded_minor));
     await this.loyaltyEffects(trx, t, row, next, now);
     return this.record(trx, row, next, [event], who.ledgerActor);
   }
 
-  private async sideEffects(trx: Transaction<Database>, t: TransitionName, before: OrderFacts, after: OrderFacts, commission: bigint, actor: string, input: TransitionInput): Promise<void> {
+  private async sideEffects(trx: Transaction<Database>, t: TransitionName, before: OrderFacts, after: OrderFacts, commission: bigint, actor: string, input: TransitionInput, subsidy: bigint): Promise<void> {
     switch (t) {
       case 'pay':
         if (before.mode === 'prepaid') await this.inventory.commit(trx, before.id, actor);
@@ -271,7 +275,7 @@ export class OrdersService {
       default:
         break;
     }
-    const transfers = escrowTransfers(t, before, after, commission, actor);
+    const transfers = escrowTransfers(t, before, after, commission, actor, subsidy);
     if (transfers.length > 0) {
       await this.openEscrowAccounts(trx, before);
       await this.money.transferAll(trx, transfers);

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 export interface OrdersCheckoutTable {
   id: string;
   buyer_id: string;
@@ -15,6 +17,7 @@ export interface OrdersOrderTable {
   currency: string;
   total_minor: number;
   commission_minor: number;
+  platform_funded_minor: Generated<number>;
   state: string;
   paid: number;
   overdue: number;

@@ -70,4 +70,11 @@ export const ordersMigrations = (t: Ddl): Record<string, Migration> => ({
         .execute();
     },
   },
+  '2026-11-26-orders-subsidy': {
+    // The part of an order's discounts the platform funds (platform coupons): paid into escrow by the
+    // platform beside the buyer's payment, so the merchant is paid as if the buyer had paid it.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('orders_order').addColumn('platform_funded_minor', t.bigint, (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 });
