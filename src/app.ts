@@ -19,7 +19,7 @@ import { devSmsSink, noSmsSender, SmsCodes, smsJob } from './sms/index.ts';
 import { ReviewsService } from './reviews/index.ts';
 import { PointsService, pointsJob } from './points/index.ts';
 import { SettlementService, settlementJob } from './settlement/index.ts';
-import { CouponsService } from './coupons/index.ts';
+import { CouponsService, PromotionsService } from './coupons/index.ts';
 // modules: imports
 
 export interface App {
@@ -46,6 +46,7 @@ export interface App {
   settlement: SettlementService;
   /** Platform and merchant coupons: storage, limits, consumption inside checkout's transaction. */
   coupons: CouponsService;
+  promotions: PromotionsService;
   // modules: App fields
   /** Background work (expiries, auto-confirm, webhook delivery); started with the server. */
   jobs: JobRunner;
@@ -114,11 +115,12 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
     const sms = new SmsCodes(db.kysely, config.smsDevSink ? devSmsSink({ log: (line) => http.log.info(line) }) : noSmsSender, { onError: (err) => http.log.error({ err }, 'sms attempt count failed') });
     const points = new PointsService(db.kysely, money, (trx, merchantId, skus) => catalog.categoriesOfSkus(trx, merchantId, skus));
     const coupons = new CouponsService(db.kysely, ledger);
+    const promotions = new PromotionsService(db.kysely, ledger);
     const orders = new OrdersService({
       db: db.kysely, ledger, money, catalog, inventory, notify: notifications.notify,
       walletConfirmation: { sms, thresholdMinor: BigInt(config.walletSmsThresholdMinor) },
       loyalty: points,
-      coupons,
+      coupons: { forPricing: (r, codes) => coupons.forPricing(r, codes), use: (trx, code, userId) => coupons.use(trx, code, userId), promotions: (r) => promotions.active(r) },
     });
     const checkout = new CheckoutService(orders);
     // Payment providers: the sandbox gateway runs beside the server in development and tests.
@@ -158,7 +160,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
     );
     // modules: jobs
     const jobs = new JobRunner(jobList, { intervalMs: config.jobIntervalMs, onError: (job, err) => http.log.error({ err, job }, 'background job failed; will retry') });
-    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms, reviews, points, settlement, coupons /* modules: http deps */, logLevel: config.logLevel });
+    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms, reviews, points, settlement, coupons, promotions /* modules: http deps */, logLevel: config.logLevel });
     if (config.sequencer) sequencer.start();
     if (config.jobs) jobs.start();
     let closed = false;
@@ -181,6 +183,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       points,
       settlement,
       coupons,
+      promotions,
       // modules: App values
       jobs,
       sequencer,

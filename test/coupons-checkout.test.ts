@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ownedAccountId, systemAccountId } from '../src/money/index.ts';
+import { verifyLineProof } from '../src/settlement/index.ts';
 import { backends } from './helpers/backends.ts';
 import { expectOk, expectProblem, startWorld, type Caller, type World } from './helpers/world.ts';
 
@@ -78,6 +79,41 @@ describe.each(backends())('coupons at checkout on $name', (backend) => {
     expect(order.totalMinor).toBe('5500');
     await receive(b, order.id);
     expect((await balance(receivable())) - before).toBe(5_500n - 275n); // commission on 55.00
+  });
+
+  it('an automatic promotion applies without a code, funded as declared, and the ledger records the discount', async () => {
+    const b = await buyer();
+    const v = await variant(30_000);
+    const promo = expectOk(await staff.call('POST', '/api/merchant/promotions', { kind: 'spend_and_save', thresholdMinor: '50000', saveMinor: '3000' }), 201);
+    expect(promo).toMatchObject({ funder: 'merchant', merchantId, active: true });
+    const below = expectOk(await post(b, '/api/checkout', { items: [{ variantId: v, qty: 1 }], shippingAddress: ADDRESS }), 201).orders[0];
+    expect(below.totalMinor).toBe('30000');
+    const above = expectOk(await post(b, '/api/checkout', { items: [{ variantId: v, qty: 2 }], shippingAddress: ADDRESS }), 201).orders[0];
+    expect(above.totalMinor).toBe('57000');
+    const receipt = expectOk(await b.call('GET', `/api/orders/${above.id}/receipt`));
+    const created = JSON.parse(Buffer.from(receipt.steps[0].receipt.entry, 'base64').toString('utf8'));
+    expect(created.data).toMatchObject({ discountMinor: '3000', platformFundedMinor: '0', totalMinor: '57000' });
+    expectOk(await staff.call('POST', `/api/merchant/promotions/${promo.id}/deactivate`));
+    expect(expectOk(await post(b, '/api/checkout', { items: [{ variantId: v, qty: 2 }], shippingAddress: ADDRESS }), 201).orders[0].totalMinor).toBe('60000');
+    expectProblem(await (await w.user('buyer')).call('POST', '/api/admin/promotions', { kind: 'spend_and_save', thresholdMinor: '1', saveMinor: '1' }), 403);
+  });
+
+  it('coupon orders settle: the statement matches the receivable to the minor unit and each line proves into the batch root', async () => {
+    const b = await buyer();
+    const v = await variant(20_000);
+    expectOk(await admin.call('POST', '/api/admin/coupons', { code: 'SETTLE15', kind: 'fixed', amountMinor: '1500' }), 201);
+    const order = expectOk(await post(b, '/api/checkout', { items: [{ variantId: v, qty: 1 }], shippingAddress: ADDRESS, coupons: ['SETTLE15'] }), 201).orders[0];
+    expect(order.totalMinor).toBe('18500');
+    await receive(b, order.id);
+    const closing = await balance(receivable());
+    expectOk(await post(admin, '/api/admin/settlements', {}), 201);
+    const batches = expectOk(await staff.call('GET', '/api/merchant/settlements')).items as { id: string; closing: string }[];
+    const batch = expectOk(await staff.call('GET', `/api/merchant/settlements/${batches[0]!.id}`));
+    expect(BigInt(batch.closing)).toBe(closing);
+    const line = batch.lines.find((l: { orderId: string | null }) => l.orderId === order.id);
+    expect(line).toMatchObject({ kind: 'order', amountMinor: String(20_000 - 1_000) }); // the full price less commission
+    const proof = expectOk(await staff.call('GET', `/api/merchant/settlements/${batch.id}/lines/${line.lineNo}/proof`));
+    expect(verifyLineProof(proof, { verifierKey: w.app.verifierKey })).toBe(true);
   });
 
   it('one use per user holds under 20 concurrent checkouts; a cancellation gives the platform its subsidy back', async () => {

@@ -12,3 +12,6 @@ export { normalizeCode, parseNewCoupon, toPricingCoupon, COUPON_CODE, type NewCo
 export { couponsRoutes } from './routes.ts';
 export { couponsMigrations } from './migrations/index.ts';
 export type { CouponsTables } from './tables.ts';
+
+export { PromotionsService, promotionView, type PromotionInput, type PromotionView } from './promotions.ts';
+export { promotionsRoutes } from './promotions-routes.ts';

@@ -26,7 +26,19 @@ export interface CouponsUseTable {
   count: number;
 }
 
+/** An automatic promotion; rule is the JSON of pricing's Promotion fields (amounts as strings). */
+export interface CouponsPromotionTable {
+  id: string;
+  funder: 'platform' | 'merchant';
+  merchant_id: string | null;
+  rule: string;
+  active: number;
+  created_by: string;
+  created_at: string;
+}
+
 export interface CouponsTables {
   coupons_coupon: CouponsCouponTable;
   coupons_use: CouponsUseTable;
+  coupons_promotion: CouponsPromotionTable;
 }

@@ -25,6 +25,7 @@ import { pointsRoutes, type PointsService } from '../points/index.ts';
 import { settlementRoutes, type SettlementService } from '../settlement/index.ts';
 import { reconciliationRoutes } from '../reconciliation/index.ts';
 import { couponsRoutes, type CouponsService } from '../coupons/index.ts';
+import { promotionsRoutes, type PromotionsService } from '../coupons/index.ts';
 // modules: imports
 
 export interface HttpDeps {
@@ -45,6 +46,7 @@ export interface HttpDeps {
   points: PointsService;
   settlement: SettlementService;
   coupons: CouponsService;
+  promotions: PromotionsService;
   // modules: HttpDeps fields
   logLevel?: string;
 }
@@ -117,6 +119,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(settlementRoutes, { prefix: '/api', settlement: deps.settlement });
   await app.register(reconciliationRoutes, { prefix: '/api', db: deps.db, ledger: deps.ledger, payments: deps.payments });
   await app.register(couponsRoutes, { prefix: '/api', coupons: deps.coupons });
+  await app.register(promotionsRoutes, { prefix: '/api', promotions: deps.promotions });
   // modules: routes
   return app;
 }

@@ -254,7 +254,8 @@ export class CheckoutService {
     assert(commission <= created.next.totalMinor + subsidy, 'checkout: commission above what the merchant is paid');
 
     let facts: OrderFacts = created.next;
-    const events: OrderEvent[] = [created.event];
+    // The discounts are part of what the ledger says of the order (the document has them line by line).
+    const events: OrderEvent[] = [discount > 0n ? { ...created.event, data: { ...created.event.data, discountMinor: discount.toString(), platformFundedMinor: subsidy.toString() } } : created.event];
     let transfers: TransferInput[] = [];
     if (p.payNow) {
       const input = { paymentId: walletPaymentId(facts), amountMinor: facts.totalMinor.toString() };
@@ -288,13 +289,17 @@ export class CheckoutService {
    */
   private async applyCoupons(trx: Transaction<Database>, buyerId: string, codes: string[], lines: { v: CheckoutVariant; qty: number }[], now: Date): Promise<LineDiscounts> {
     const out: LineDiscounts = new Map();
-    if (codes.length === 0) return out;
     const port = this.orders.coupons;
-    if (!port) throw new DomainError('checkout.coupons_unavailable', 'coupons are not enabled here', 400);
-    const { coupons, unknown } = await port.forPricing(trx, codes);
+    if (!port) {
+      if (codes.length > 0) throw new DomainError('checkout.coupons_unavailable', 'coupons are not enabled here', 400);
+      return out;
+    }
+    const promotions = await port.promotions(trx);
+    if (codes.length === 0 && promotions.length === 0) return out;
+    const { coupons, unknown } = codes.length > 0 ? await port.forPricing(trx, codes) : { coupons: [], unknown: [] };
     if (unknown.length > 0) throw new DomainError('checkout.coupon_not_found', `no such coupon: ${unknown.join(', ')}`, 404, { codes: unknown });
     const cart: PricingLine[] = lines.map(({ v, qty }) => ({ lineId: v.variantId, merchantId: v.merchantId, productId: v.productId, variantId: v.variantId, categoryId: v.categoryId, qty, unitPriceMinor: v.priceMinor, currency: v.currency }));
-    const priced = price(cart, { coupons, promotions: [], now });
+    const priced = price(cart, { coupons, promotions, now });
     if (priced.refused.length > 0) {
       const r = priced.refused[0]!;
       throw new DomainError('checkout.coupon_refused', `coupon ${r.code} cannot apply: ${r.reason}`, 409, { refused: priced.refused.map((x) => ({ code: x.code, reason: x.reason })) });

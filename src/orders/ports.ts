@@ -2,7 +2,7 @@
 // (catalog and inventory know nothing of orders) and tests could substitute them.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { Coupon } from '../pricing/index.ts';
+import type { Coupon, Promotion } from '../pricing/index.ts';
 
 export type Reader = Kysely<Database> | Transaction<Database>;
 
@@ -66,4 +66,6 @@ export interface LoyaltyPort {
 export interface CouponsPort {
   forPricing(db: Reader, codes: string[]): Promise<{ coupons: Coupon[]; unknown: string[] }>;
   use(trx: Transaction<Database>, code: string, userId: string): Promise<void>;
+  /** Automatic promotions in force (pricing checks windows and scopes). */
+  promotions(db: Reader): Promise<Promotion[]>;
 }

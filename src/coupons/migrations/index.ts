@@ -31,4 +31,20 @@ export const couponsMigrations = (_t: Ddl): Record<string, Migration> => ({
         .execute();
     },
   },
+  '2026-11-26-coupons-promotions': {
+    // Automatic promotions: every active one in its window applies at checkout (src/pricing).
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('coupons_promotion')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('funder', 'text', (c) => c.notNull().check(sql`funder in ('platform', 'merchant')`))
+        .addColumn('merchant_id', 'text')
+        .addColumn('rule', 'text', (c) => c.notNull())
+        .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1).check(sql`active in (0, 1)`))
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addCheckConstraint('coupons_promotion_merchant', sql`(funder = 'merchant') = (merchant_id is not null)`)
+        .execute();
+    },
+  },
 });
