@@ -25,7 +25,8 @@ const View = {
   properties: { ...ruleProps, id: { type: 'string' }, funder: { type: 'string', enum: ['platform', 'merchant'] }, merchantId: { type: 'string' }, active: { type: 'boolean' }, createdAt: time },
   additionalProperties: false,
 } as const;
-const List = { type: 'object', required: ['items'], properties: { items: { type: 'array', items: View } }, additionalProperties: false } as const;
+const List = { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: View }, nextCursor: { type: ['string', 'null'] } }, additionalProperties: false } as const;
+const PageQuery = { type: 'object', properties: { cursor: { type: 'string', maxLength: 512 }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }, additionalProperties: false } as const;
 const IdParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } }, additionalProperties: false } as const;
 
 /** Automatic promotions: platform-funded by admins, merchant-funded by their staff. */
@@ -36,8 +37,8 @@ export const promotionsRoutes: FastifyPluginAsync<{ promotions: PromotionsServic
     app.post<{ Body: PromotionInput }>(path, { schema: { tags, security, summary: `${who} automatic promotion (category discount, buy X get Y, spend and save)`, body: Body, response: { 201: View, ...problems(400, 401, 403) } } }, async (req, reply) =>
       reply.code(201).send(await promotions.create(requireActor(req, role), req.body)),
     );
-    app.get(path, { schema: { tags, security, summary: `${who === 'Admin: a platform-funded' ? 'Admin, auditor: all' : 'Your merchant\'s'} promotions, newest first`, response: { 200: List, ...problems(401, 403) } } }, async (req) =>
-      ({ items: await promotions.list(role === 'admin' ? requireActor(req, 'admin', 'auditor') : requireActor(req, role)) }),
+    app.get<{ Querystring: { cursor?: string; limit?: number } }>(path, { schema: { tags, security, summary: `${who === 'Admin: a platform-funded' ? 'Admin, auditor: all' : 'Your merchant\'s'} promotions, newest first`, querystring: PageQuery, response: { 200: List, ...problems(400, 401, 403) } } }, async (req) =>
+      promotions.list(role === 'admin' ? requireActor(req, 'admin', 'auditor') : requireActor(req, role), req.query),
     );
     app.post<{ Params: { id: string } }>(`${path}/:id/deactivate`, { schema: { tags, security, summary: 'Stop a promotion', params: IdParam, response: { 200: View, ...problems(401, 403, 404, 409) } } }, async (req) =>
       promotions.deactivate(requireActor(req, role), req.params.id),

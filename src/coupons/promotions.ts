@@ -90,10 +90,25 @@ export class PromotionsService {
     return rows.map(toPromotion);
   }
 
-  async list(actor: { role: string; merchantId?: string | undefined }): Promise<PromotionView[]> {
-    let q = this.db.selectFrom('coupons_promotion').selectAll().orderBy('created_at', 'desc').limit(200);
+  /** Newest first, a page at a time (the cursor is the last item's creation time and id). */
+  async list(actor: { role: string; merchantId?: string | undefined }, page: { cursor?: string | undefined; limit?: number | undefined } = {}): Promise<{ items: PromotionView[]; nextCursor: string | null }> {
+    const limit = Math.min(page.limit ?? 50, 200);
+    let q = this.db.selectFrom('coupons_promotion').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
     if (actor.role === 'merchant_staff') q = q.where('merchant_id', '=', actor.merchantId ?? '');
-    return (await q.execute()).map(promotionView);
+    if (page.cursor) {
+      let at: string, id: string;
+      try {
+        [at, id] = JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8')) as [string, string];
+        if (typeof at !== 'string' || typeof id !== 'string') throw new Error('shape');
+      } catch {
+        throw new DomainError('bad_cursor', 'the cursor is not one this list handed out', 400);
+      }
+      q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', id)])]));
+    }
+    const rows = await q.execute();
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return { items: items.map(promotionView), nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.created_at, last.id])).toString('base64url') : null };
   }
 
   async deactivate(actor: { userId: string; role: string; merchantId?: string | undefined }, id: string): Promise<PromotionView> {
