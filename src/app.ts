@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { configFromEnv, resolvedSqlitePath, type AppConfig } from './config.ts';
 import { connect, migrateToLatest, type Db } from './db/index.ts';
-import { buildHttp } from './http/app.ts';
+import { buildHttp, type Services } from './http/app.ts';
 import { advisoryLeader, entryBytes, Ledger, LedgerStore, loadSigner, Sequencer, soleLeader } from './ledger/index.ts';
 import { AccountsService, SCRYPT_PARAMS } from './accounts/index.ts';
 import { MoneyService } from './money/index.ts';
@@ -22,32 +22,12 @@ import { SettlementService, settlementJob } from './settlement/index.ts';
 import { CouponsService, PromotionsService } from './coupons/index.ts';
 // modules: imports
 
-export interface App {
+export interface App extends Services {
   config: AppConfig;
   db: Db;
   ledger: Ledger;
-  accounts: AccountsService;
-  money: MoneyService;
-  wallet: WalletService;
-  inventory: InventoryService;
-  catalog: CatalogService;
-  notifications: NotificationsService;
-  orders: OrdersService;
-  checkout: CheckoutService;
-  payments: PaymentsService;
   /** The in-process sandbox payment gateway (development and tests). */
   sandbox: (SandboxGateway & { client: SandboxClient }) | undefined;
-  /** SMS one-time codes (wallet payments above config.walletSmsThresholdMinor). */
-  sms: SmsCodes;
-  /** Verified-purchase reviews. */
-  reviews: ReviewsService;
-  points: PointsService;
-  /** Per-merchant statements and payout batches, each batch root in the ledger. */
-  settlement: SettlementService;
-  /** Platform and merchant coupons: storage, limits, consumption inside checkout's transaction. */
-  coupons: CouponsService;
-  promotions: PromotionsService;
-  // modules: App fields
   /** Background work (expiries, auto-confirm, webhook delivery); started with the server. */
   jobs: JobRunner;
   sequencer: Sequencer;

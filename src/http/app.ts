@@ -28,10 +28,8 @@ import { couponsRoutes, type CouponsService } from '../coupons/index.ts';
 import { promotionsRoutes, type PromotionsService } from '../coupons/index.ts';
 // modules: imports
 
-export interface HttpDeps {
-  config: AppConfig;
-  ledger: Ledger;
-  db: Kysely<Database>;
+/** The module services, as the app builds them and the routes use them. */
+export interface Services {
   accounts: AccountsService;
   money: MoneyService;
   wallet: WalletService;
@@ -41,13 +39,23 @@ export interface HttpDeps {
   orders: OrdersService;
   checkout: CheckoutService;
   payments: PaymentsService;
+  /** SMS one-time codes (wallet payments above config.walletSmsThresholdMinor). */
   sms: SmsCodes;
+  /** Verified-purchase reviews. */
   reviews: ReviewsService;
   points: PointsService;
+  /** Per-merchant statements and payout batches, each batch root in the ledger. */
   settlement: SettlementService;
+  /** Platform and merchant coupons: storage, limits, consumption inside checkout's transaction. */
   coupons: CouponsService;
   promotions: PromotionsService;
-  // modules: HttpDeps fields
+  // modules: services
+}
+
+export interface HttpDeps extends Services {
+  config: AppConfig;
+  ledger: Ledger;
+  db: Kysely<Database>;
   logLevel?: string;
 }
 
