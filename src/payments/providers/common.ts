@@ -44,7 +44,10 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** Strict standard base64 (padded), or null. Node's decoder silently skips junk; we do not. */
 export function strictBase64(s: string, maxChars = 4096): Buffer | null {
   if (s.length === 0 || s.length > maxChars || !BASE64.test(s)) return null;
-  return Buffer.from(s, 'base64');
+  const b = Buffer.from(s, 'base64');
+  // Canonical only: the padding bits of the last character must be zero, so one value has one spelling
+  // (otherwise "…Q==" and "…S==" decode alike and a changed byte would still verify).
+  return b.toString('base64') === s ? b : null;
 }
 
 const UNIX_SECONDS = /^[0-9]{1,12}$/;
