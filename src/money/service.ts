@@ -30,6 +30,7 @@ import {
   TRANSFERS_BATCH_MAX,
   type AccountFlags,
   type AccountSpec,
+  type NormalAccountSpec,
   type Counters,
   type ParsedTransfer,
   type PendingFacts,
@@ -58,6 +59,15 @@ const STATEMENT_LIMIT_DEFAULT = 50;
 const EXPIRE_BATCH_MAX = 256;
 
 
+
+/** The stored account, if it is the one the spec describes; same id with another spec is refused. */
+function sameAccount(got: Account, a: NormalAccountSpec): Account {
+  const same = got.kind === a.kind && got.owner === a.owner && got.currency === a.currency &&
+    got.flags.debitsMustNotExceedCredits === a.flags.debitsMustNotExceedCredits &&
+    got.flags.creditsMustNotExceedDebits === a.flags.creditsMustNotExceedDebits;
+  if (!same) throw new DomainError('money.account_exists_different', `account ${a.id} exists with another kind, owner, currency or flags`, 409);
+  return got;
+}
 
 /** The conditional UPDATE's guard for one account: its limits and the 2^53 ceiling, after the move. */
 function guardFor(flags: AccountFlags, d: Counters) {
@@ -140,20 +150,30 @@ export class MoneyService {
       if (inserted) await this.ledger.append(trx, [accountEvent(a, actor)]);
       const row = await trx.selectFrom('money_account').selectAll().where('id', '=', a.id).executeTakeFirst();
       assert(row, `money: account ${a.id} vanished after its insert`);
-      const got = toAccount(row);
-      const same = got.kind === a.kind && got.owner === a.owner && got.currency === a.currency &&
-        got.flags.debitsMustNotExceedCredits === a.flags.debitsMustNotExceedCredits &&
-        got.flags.creditsMustNotExceedDebits === a.flags.creditsMustNotExceedDebits;
-      if (!same) throw new DomainError('money.account_exists_different', `account ${a.id} exists with another kind, owner, currency or flags`, 409);
-      return got;
+      return sameAccount(toAccount(row), a);
     });
+  }
+
+  /**
+   * Several accounts at once: one read finds those that exist (the usual case, so a hot path pays one
+   * statement); only the missing ones are opened. With `systemCurrency`, the platform's accounts in
+   * that currency too.
+   */
+  async ensureAccounts(trx: Transaction<Database>, specs: AccountSpec[], opts: { systemCurrency?: string; actor?: string } = {}): Promise<Map<string, Account>> {
+    const all = [...(opts.systemCurrency ? SYSTEM_KINDS.map((kind) => ({ id: systemAccountId(kind, opts.systemCurrency), kind, currency: opts.systemCurrency })) : []), ...specs].map(parseAccountSpec);
+    const rows = await trx.selectFrom('money_account').selectAll().where('id', 'in', all.map((a) => a.id)).execute();
+    const out = new Map(rows.map((r) => [r.id, toAccount(r)]));
+    for (const a of all) {
+      const got = out.get(a.id);
+      out.set(a.id, got ? sameAccount(got, a) : await this.ensureAccount(trx, a, opts.actor));
+    }
+    return out;
   }
 
   /** The platform's accounts in a currency: escrow, revenue, expense, points liability, gateway clearing, external. */
   async ensureSystemAccounts(trx: Transaction<Database>, currency = DEFAULT_CURRENCY): Promise<Record<(typeof SYSTEM_KINDS)[number], Account>> {
-    const out = {} as Record<(typeof SYSTEM_KINDS)[number], Account>;
-    for (const kind of SYSTEM_KINDS) out[kind] = await this.ensureAccount(trx, { id: systemAccountId(kind, currency), kind, currency });
-    return out;
+    const got = await this.ensureAccounts(trx, [], { systemCurrency: currency });
+    return Object.fromEntries(SYSTEM_KINDS.map((kind) => [kind, got.get(systemAccountId(kind, currency))!])) as Record<(typeof SYSTEM_KINDS)[number], Account>;
   }
 
   async account(db: Reader, id: string): Promise<Account> {

@@ -145,7 +145,7 @@ export class CheckoutService {
     const now = this.orders.clock();
     const checkoutId = newId('chk');
 
-    const orders = await this.orders.inTransaction(async (trx) => {
+    const orders = await this.db.transaction().execute(async (trx) => {
       await fence?.(trx);
       const fromCart = input.items === undefined;
       const items = fromCart

@@ -114,9 +114,6 @@ export class OrdersService {
   readonly coupons: CouponsPort | undefined;
   /** SQLite has one writer and no row locks; PostgreSQL locks the order row for the transition. */
   private readonly rowLocks: boolean;
-  /** Money accounts known to exist (they are never deleted), so hot paths skip re-opening them. */
-  private readonly openAccounts = new Set<string>();
-  private readonly opening = new WeakMap<Transaction<Database>, string[]>();
 
   constructor(deps: OrdersDeps) {
     this.db = deps.db;
@@ -221,7 +218,7 @@ export class OrdersService {
   /** One transition by an HTTP caller. Refusals are problem+json: 404 not yours, 403 role, 409 state or guard. */
   async transition(actor: HttpActor, orderId: string, name: string, input: TransitionInput, fence?: (trx: Transaction<Database>) => Promise<void>): Promise<OrderView> {
     const who = acting(actor);
-    const row = await this.inTransaction(async (trx) => {
+    const row = await this.db.transaction().execute(async (trx) => {
       const locked = await this.lockVisible(trx, actor, orderId);
       const next = await this.step(trx, locked, who, name, input, this.clock());
       await fence?.(trx);
@@ -296,34 +293,13 @@ export class OrdersService {
     }
   }
 
-  /**
-   * Runs fn in a transaction; accounts it opened are remembered as existing only once it committed
-   * (a rolled-back opening must be retried by the next command, not skipped).
-   */
-  async inTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    const opened: string[] = [];
-    const result = await this.db.transaction().execute((trx) => {
-      this.opening.set(trx, opened);
-      return fn(trx);
-    });
-    for (const id of opened) this.openAccounts.add(id);
-    return result;
-  }
-
-  /** The platform's accounts, and the merchant's escrow and receivable, in the order's currency. */
+  /** The platform's accounts, and the merchant's escrow and receivable, in the order's currency: one read when they exist. */
   async openEscrowAccounts(trx: Transaction<Database>, o: Pick<OrderFacts, 'buyerId' | 'merchantId' | 'currency'>): Promise<void> {
     const a = escrowAccounts(o);
-    // Outside inTransaction (another module's transaction) nothing is remembered: always ensured.
-    const opened = this.opening.get(trx) ?? [];
-    if (!this.openAccounts.has(a.revenue)) {
-      await this.money.ensureSystemAccounts(trx, o.currency);
-      opened.push(a.revenue);
-    }
-    for (const [id, kind] of [[a.escrow, 'platform_escrow'], [a.receivable, 'merchant_receivable']] as const) {
-      if (this.openAccounts.has(id)) continue;
-      await this.money.ensureAccount(trx, { id, kind, owner: o.merchantId, currency: o.currency });
-      opened.push(id);
-    }
+    await this.money.ensureAccounts(trx, [
+      { id: a.escrow, kind: 'platform_escrow', owner: o.merchantId, currency: o.currency },
+      { id: a.receivable, kind: 'merchant_receivable', owner: o.merchantId, currency: o.currency },
+    ], { systemCurrency: o.currency });
   }
 
   /** Writes the new facts (checking nobody else did in between), the timeline steps, their ledger entries, the notices. */
@@ -409,7 +385,7 @@ export class OrdersService {
    */
   async payWithWallet(actor: HttpActor, orderId: string, fence?: (trx: Transaction<Database>) => Promise<void>, smsCode?: string): Promise<OrderView> {
     if (actor.role !== 'buyer') throw new DomainError('auth.forbidden', 'only the buyer pays an order', 403);
-    const row = await this.inTransaction(async (trx) => {
+    const row = await this.db.transaction().execute(async (trx) => {
       const locked = await this.lockVisible(trx, actor, orderId);
       await this.confirmWalletPayment(trx, actor.userId, BigInt(locked.total_minor), smsContext('order', orderId), smsCode);
       const next = await this.payLocked(trx, locked, actor.userId, this.clock());
@@ -486,7 +462,7 @@ export class OrdersService {
 
   private async systemStep(orderId: string, t: TransitionName, input: TransitionInput, now: Date): Promise<number> {
     try {
-      await this.inTransaction(async (trx) => this.step(trx, await this.lock(trx, orderId), SYSTEM, t, input, now));
+      await this.db.transaction().execute(async (trx) => this.step(trx, await this.lock(trx, orderId), SYSTEM, t, input, now));
       return 1;
     } catch (err) {
       // Someone else moved the order first (another instance, the buyer): nothing is due any more.

@@ -312,12 +312,7 @@ export class PaymentsService {
   private async captureToWallet(trx: Transaction<Database>, p: PaymentRow, actor: string): Promise<void> {
     const wallet = ownedAccountId('buyer_wallet', p.user_id, p.currency);
     const clearing = systemAccountId('gateway_clearing', p.currency);
-    // Usually both exist: one read instead of opening seven accounts on every capture.
-    const have = await trx.selectFrom('money_account').select('id').where('id', 'in', [wallet, clearing]).execute();
-    if (have.length < 2) {
-      await this.deps.money.ensureSystemAccounts(trx, p.currency);
-      await this.deps.money.ensureAccount(trx, { id: wallet, kind: 'buyer_wallet', owner: p.user_id, currency: p.currency });
-    }
+    await this.deps.money.ensureAccounts(trx, [{ id: wallet, kind: 'buyer_wallet', owner: p.user_id, currency: p.currency }], { systemCurrency: p.currency });
     await this.deps.money.transfer(trx, {
       id: `gw:${p.id}`, debit: clearing, credit: wallet, amount: BigInt(p.amount), currency: p.currency,
       code: p.purpose === 'top_up' ? 'gateway_top_up' : 'gateway_capture', meta: { payment: p.id }, actor,

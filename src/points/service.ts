@@ -57,9 +57,10 @@ export class PointsService {
   }
 
   private async open(trx: Transaction<Database>, userId: string, currency?: string): Promise<void> {
-    await this.money.ensureAccount(trx, { id: this.issuer, kind: 'platform_expense', currency: POINTS_UNIT });
-    await this.money.ensureAccount(trx, { id: this.account(userId), kind: 'buyer_points', owner: userId, currency: POINTS_UNIT });
-    if (currency) await this.money.ensureSystemAccounts(trx, currency);
+    await this.money.ensureAccounts(trx, [
+      { id: this.issuer, kind: 'platform_expense', currency: POINTS_UNIT },
+      { id: this.account(userId), kind: 'buyer_points', owner: userId, currency: POINTS_UNIT },
+    ], currency ? { systemCurrency: currency } : {});
   }
 
   async balance(userId: string): Promise<PointsBalance> {

@@ -187,15 +187,15 @@ export class WalletService {
 
   /** Opens the user's wallet in the currency if it is new, and the currency's system accounts; returns its id. */
   async ensureWallet(trx: Transaction<Database>, userId: string, currency: string = DEFAULT_CURRENCY): Promise<string> {
-    await this.money.ensureSystemAccounts(trx, parseCurrency(currency));
-    return this.openWallet(trx, userId, currency);
+    const id = this.walletId(userId, currency);
+    await this.money.ensureAccounts(trx, [{ id, kind: 'buyer_wallet', owner: userId, currency }], { systemCurrency: parseCurrency(currency) });
+    return id;
   }
 
   /** Opens the merchant's receivable in the currency if it is new, and the currency's system accounts; returns its id. */
   async ensureReceivable(trx: Transaction<Database>, merchantId: string, currency: string = DEFAULT_CURRENCY): Promise<string> {
     const id = this.merchantReceivableId(merchantId, currency);
-    await this.money.ensureSystemAccounts(trx, currency);
-    await this.money.ensureAccount(trx, { id, kind: 'merchant_receivable', owner: merchantId, currency });
+    await this.money.ensureAccounts(trx, [{ id, kind: 'merchant_receivable', owner: merchantId, currency }], { systemCurrency: currency });
     return id;
   }
 
