@@ -1,3 +1,4 @@
+import { newId } from '../shared/ids.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
@@ -68,7 +69,6 @@ const API_TOKEN = /^cm_[A-Za-z0-9_-]{43}$/;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const secret = () => randomBytes(32).toString('base64url'); // 256 bits: a plain SHA-256 is enough to store it
-const newId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 

@@ -42,7 +42,7 @@ const OPTION_KEY = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 /** Ids made here and accepted from other modules: `<prefix>_<32 hex>`. */
 export const ID = /^[a-z]{3}_[0-9a-f]{32}$/;
 
-export const newId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
+export { newId } from '../shared/ids.ts';
 
 const bad = (code: string, message: string) => new DomainError(code, message, 400);
 const describe = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v === 'bigint' ? `${v}n` : String(v));

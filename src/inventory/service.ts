@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newId } from '../shared/ids.ts';
 import { sql, SqliteAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { isUniqueViolation, withSavepoint } from '../db/savepoint.ts';
@@ -111,7 +111,6 @@ export type Fence = (trx: Transaction<Database>) => Promise<void>;
 type LevelRow = Selectable<InventoryLevelTable>;
 type ReservationRow = Selectable<InventoryReservationTable>;
 
-const newId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
 const NAME_CHARS_MAX = 100;
 const CODE = /^[A-Za-z0-9_.-]{1,32}$/;
 const ACTOR_CHARS_MAX = 128;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newId } from '../shared/ids.ts';
 import type { ExpressionBuilder, Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Json } from '../ledger/entry.ts';
@@ -90,7 +90,6 @@ const REPLAY_BATCH_MAX = 500;
 const ERROR_CHARS_MAX = 200;
 const USER_AGENT = 'chainmall-webhooks/0.1';
 
-const newId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
 const ID = (prefix: string) => new RegExp(`^${prefix}_[0-9a-f]{32}$`);
 const NOTICE_ID = ID('ntf');
 const ENDPOINT_ID = ID('whe');

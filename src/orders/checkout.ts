@@ -1,7 +1,7 @@
 // One cart across merchants; checkout turns it into one checkout and one order per merchant, in
 // ONE transaction: stock reserved, orders and their documents written, the buyer's money held in
 // escrow (when paying by wallet), every step in the ledger. Any refusal leaves nothing behind.
-import { randomBytes } from 'node:crypto';
+import { newId } from '../shared/ids.ts';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Actor as HttpActor } from '../http/auth.ts';
@@ -17,7 +17,6 @@ import { factColumns, orderView, type OrderView } from './rows.ts';
 import { SYSTEM, type OrdersService } from './service.ts';
 
 export const CART_LINES_MAX = 100;
-const newId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
 
 export interface CheckoutInput {
   /** The lines to buy; without them, the caller's cart (which the checkout then empties). */

@@ -2,7 +2,8 @@
 // provider's asynchronous callback — verified over its raw bytes before anything is believed — and
 // apply it once, in one transaction with the order, the money and the ledger; reconcile what the
 // callbacks missed; refund. Calls to providers never happen inside a database transaction.
-import { createHash, randomBytes } from 'node:crypto';
+import { newId } from '../shared/ids.ts';
+import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { isUniqueViolation } from '../db/savepoint.ts';
@@ -56,9 +57,8 @@ const JOB_BATCH = 50;
 const REFUND_RETRY_MS = [0, 10_000, 60_000, 600_000, 3_600_000];
 const TOP_UP_MAX = 100_000_000n; // 1,000,000.00 in a two-decimal currency
 
-const newId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
 /** 96 random bits, 28 characters: within WeChat Pay's 32-character out_trade_no (Alipay allows 64). */
-const newPaymentId = () => `pay_${randomBytes(12).toString('hex')}`;
+const newPaymentId = () => newId('pay', 12);
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /**

@@ -3,16 +3,14 @@
 // account in PTS is the other side. A redemption is also money: the platform credits the buyer's
 // wallet with the points' value (platform expense in the order's currency), so the merchant is paid
 // in full. Every movement is a money transfer, hence a money.* ledger entry, in the caller's transaction.
-import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { minorDigits, ownedAccountId, POINTS_UNIT, systemAccountId, type MoneyService } from '../money/index.ts';
-import { assert, DomainError } from '../shared/index.ts';
+import { assert, DomainError, newId } from '../shared/index.ts';
 import { DEFAULT_POINTS_RULES, parseRules, pointsBack, pointsEarned, pointsValueMinor, redeemProblem, type EarnLine, type PointsRules } from './rules.ts';
 
 const DAY_MS = 86_400_000;
 const EXPIRE_BATCH = 200;
-const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
 
 export interface PointsBalance {
   points: bigint;
@@ -88,7 +86,7 @@ export class PointsService {
 
   private async addLot(trx: Transaction<Database>, userId: string, source: string, points: bigint, at: Date, rules: PointsRules): Promise<void> {
     await trx.insertInto('points_lot').values({
-      id: newId('pts'), user_id: userId, source, points: Number(points), remaining: Number(points),
+      id: newId('pts', 12), user_id: userId, source, points: Number(points), remaining: Number(points),
       expires_at: new Date(at.getTime() + rules.expiryDays * DAY_MS).toISOString(), created_at: at.toISOString(),
     }).execute();
   }

@@ -3,3 +3,4 @@ export { DomainError, notFound, badRequest } from './errors.ts';
 export * from './bytes.ts';
 export type { Notice, Notify } from './notify.ts';
 export { notifyNobody } from './notify.ts';
+export { newId } from './ids.ts';

@@ -1,5 +1,4 @@
 // Pure wallet rules: limits, cursors, memo and destination checks, the withdrawal decision flow. No I/O.
-import { randomBytes } from 'node:crypto';
 import { minorDigits } from '../money/index.ts';
 import { DomainError } from '../shared/errors.ts';
 
@@ -13,7 +12,7 @@ export const DESTINATION_CHARS_MAX = 64;
 export const DESTINATION_DIGITS_MAX = 8;
 export const REASON_CHARS_MAX = 500;
 
-export const newId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
+export { newId } from '../shared/ids.ts';
 
 /** The most one development top-up may credit, in minor units of the currency (JPY has none, BHD three). */
 export const devTopUpMax = (currency: string): bigint => DEV_TOP_UP_MAJOR_MAX * 10n ** BigInt(minorDigits(currency));
