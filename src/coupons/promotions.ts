@@ -5,7 +5,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { price, type Promotion } from '../pricing/index.ts';
-import { DomainError, notFound } from '../shared/index.ts';
+import { decodeTimeCursor, DomainError, encodeTimeCursor, notFound } from '../shared/index.ts';
 
 export interface PromotionInput {
   kind: Promotion['kind'];
@@ -96,19 +96,13 @@ export class PromotionsService {
     let q = this.db.selectFrom('coupons_promotion').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
     if (actor.role === 'merchant_staff') q = q.where('merchant_id', '=', actor.merchantId ?? '');
     if (page.cursor) {
-      let at: string, id: string;
-      try {
-        [at, id] = JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8')) as [string, string];
-        if (typeof at !== 'string' || typeof id !== 'string') throw new Error('shape');
-      } catch {
-        throw new DomainError('bad_cursor', 'the cursor is not one this list handed out', 400);
-      }
+      const [at, id] = decodeTimeCursor(page.cursor);
       q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', id)])]));
     }
     const rows = await q.execute();
     const items = rows.slice(0, limit);
     const last = items.at(-1);
-    return { items: items.map(promotionView), nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.created_at, last.id])).toString('base64url') : null };
+    return { items: items.map(promotionView), nextCursor: rows.length > limit && last ? encodeTimeCursor(last.created_at, last.id) : null };
   }
 
   async deactivate(actor: { userId: string; role: string; merchantId?: string | undefined }, id: string): Promise<PromotionView> {

@@ -7,7 +7,7 @@ import type { Database } from '../db/database.ts';
 import type { Actor as HttpActor } from '../http/auth.ts';
 import type { Ledger, LedgerEventInput, Ticket } from '../ledger/index.ts';
 import type { MoneyService } from '../money/index.ts';
-import { assert, DomainError, notFound, type Notify } from '../shared/index.ts';
+import { assert, decodeTimeCursor, DomainError, encodeTimeCursor, notFound, type Notify } from '../shared/index.ts';
 import { escrowAccounts, escrowTransfers, walletPaymentId } from './escrow.ts';
 import { apply, orderRefusal, whyNot, type Actor as FlowActor, type OrderEvent, type OrderFacts, type TransitionInput, type TransitionName } from './flow.ts';
 import type { CatalogPort, CouponsPort, InventoryPort, LoyaltyPort, WalletConfirmation } from './ports.ts';
@@ -89,16 +89,6 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const encodeCursor = (createdAt: string, id: string) => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
-function decodeCursor(c: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
-  } catch {
-    // fall through
-  }
-  throw new DomainError('bad_cursor', 'the cursor is not one this list handed out', 400);
-}
 
 export class OrdersService {
   readonly db: Kysely<Database>;
@@ -163,14 +153,14 @@ export class OrdersService {
     if (f.state) q = q.where('state', '=', f.state);
     if (f.checkoutId) q = q.where('checkout_id', '=', f.checkoutId);
     if (f.cursor) {
-      const [at, id] = decodeCursor(f.cursor);
+      const [at, id] = decodeTimeCursor(f.cursor);
       q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', id)])]));
     }
     const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { items: page.map((r) => orderView(r, this.viewOpts(actor))), nextCursor: more && last ? encodeCursor(last.created_at, last.id) : null };
+    return { items: page.map((r) => orderView(r, this.viewOpts(actor))), nextCursor: more && last ? encodeTimeCursor(last.created_at, last.id) : null };
   }
 
   /** Every step, oldest first, with its leaf index once integrated. */

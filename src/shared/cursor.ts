@@ -1,0 +1,14 @@
+import { DomainError } from './errors.ts';
+
+/** An opaque cursor for lists ordered by (created_at, id): the last item's pair, base64url JSON. */
+export const encodeTimeCursor = (createdAt: string, id: string): string => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+
+export function decodeTimeCursor(c: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    // fall through
+  }
+  throw new DomainError('bad_cursor', 'the cursor is not one this list handed out', 400);
+}
