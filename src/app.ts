@@ -20,6 +20,7 @@ import { ReviewsService } from './reviews/index.ts';
 import { PointsService, pointsJob } from './points/index.ts';
 import { SettlementService, settlementJob } from './settlement/index.ts';
 import { CouponsService, PromotionsService } from './coupons/index.ts';
+import { loadMasterKey, PrivacyService } from './privacy/index.ts';
 // modules: imports
 
 export interface App extends Services {
@@ -82,6 +83,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       onError: (err) => http.log.error({ err }, 'sequencer batch failed; will reload and retry'),
     }, db.sqlite);
     const ledger = new Ledger(db.kysely, store, sequencer, config.origin, signer.verifierKey, db.sqlite);
+    const privacy = new PrivacyService(db.kysely, ledger, loadMasterKey({ masterKey: config.masterKey, masterKeyFile: config.masterKeyFile ?? path.join(config.dataDir, 'master.key') }).key);
     const accounts = new AccountsService(db.kysely, ledger, { scrypt: { ...SCRYPT_PARAMS, ln: config.scryptLn } });
     const money = new MoneyService(db.kysely, ledger);
     const wallet = new WalletService(db.kysely, money, accounts, { devTopUp: config.devTopUp });
@@ -140,7 +142,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
     );
     // modules: jobs
     const jobs = new JobRunner(jobList, { intervalMs: config.jobIntervalMs, onError: (job, err) => http.log.error({ err, job }, 'background job failed; will retry') });
-    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms, reviews, points, settlement, coupons, promotions /* modules: http deps */, logLevel: config.logLevel });
+    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms, reviews, points, settlement, coupons, promotions, privacy /* modules: http deps */, logLevel: config.logLevel });
     if (config.sequencer) sequencer.start();
     if (config.jobs) jobs.start();
     let closed = false;
@@ -164,6 +166,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       settlement,
       coupons,
       promotions,
+      privacy,
       // modules: App values
       jobs,
       sequencer,

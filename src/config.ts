@@ -47,6 +47,9 @@ export interface AppConfig {
   smsDevSink: boolean;
   /** Wallet payments above this amount (integer minor units) need an SMS one-time code. */
   walletSmsThresholdMinor: number;
+  /** Base64 32-byte master key for personal data (envelope encryption); else masterKeyFile, created on first start. */
+  masterKey?: string | undefined;
+  masterKeyFile?: string | undefined;
 }
 
 const int = (v: string | undefined, name: string, dflt: number): number => {
@@ -70,6 +73,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     origin: env.LOG_ORIGIN || 'chainmall.localhost/log',
     signingKey: env.LOG_SIGNING_KEY || undefined,
     signingKeyFile: env.LOG_SIGNING_KEY_FILE || undefined,
+    masterKey: env.CHAINMALL_MASTER_KEY || undefined,
+    masterKeyFile: env.CHAINMALL_MASTER_KEY_FILE || undefined,
     maxDelayMs: int(env.LOG_MAX_DELAY_MS, 'LOG_MAX_DELAY_MS', 200),
     sequencer: env.SEQUENCER !== 'off',
     genesis: true,

@@ -14,5 +14,7 @@ import type { SettlementTables } from '../settlement/tables.ts';
 import type { ReviewsTables } from '../reviews/tables.ts';
 import type { CouponsTables } from '../coupons/tables.ts';
 
+import type { PrivacyTables } from '../privacy/tables.ts';
+
 /** The whole schema: each module contributes the tables it owns. */
-export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables, OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables, PaymentsTables, SmsTables, PointsTables, ReviewsTables, SettlementTables, CouponsTables /* modules: tables */ {}
+export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables, OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables, PaymentsTables, SmsTables, PointsTables, ReviewsTables, SettlementTables, CouponsTables, PrivacyTables /* modules: tables */ {}

@@ -26,6 +26,7 @@ import { settlementRoutes, type SettlementService } from '../settlement/index.ts
 import { reconciliationRoutes } from '../reconciliation/index.ts';
 import { couponsRoutes, type CouponsService } from '../coupons/index.ts';
 import { promotionsRoutes, type PromotionsService } from '../coupons/index.ts';
+import { privacyRoutes, type PrivacyService } from '../privacy/index.ts';
 // modules: imports
 
 /** The module services, as the app builds them and the routes use them. */
@@ -49,6 +50,8 @@ export interface Services {
   /** Platform and merchant coupons: storage, limits, consumption inside checkout's transaction. */
   coupons: CouponsService;
   promotions: PromotionsService;
+  /** Consent, pseudonyms, the personal-data vault, export and erasure. */
+  privacy: PrivacyService;
   // modules: services
 }
 
@@ -94,6 +97,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
         { name: 'points', description: 'Loyalty points: earned on completed orders, redeemed at checkout, expiring' },
         { name: 'settlement', description: 'Merchant statements and payout batches; each line provable against a batch root in the ledger' },
         { name: 'coupons', description: 'Platform and merchant coupons: terms, limits, deactivation' },
+        { name: 'privacy', description: 'Consent per purpose, your profile (encrypted with your own key), export, erasure; staff reads are logged' },
         // modules: tags
       ],
       components: {
@@ -128,6 +132,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(reconciliationRoutes, { prefix: '/api', db: deps.db, ledger: deps.ledger, payments: deps.payments });
   await app.register(couponsRoutes, { prefix: '/api', coupons: deps.coupons });
   await app.register(promotionsRoutes, { prefix: '/api', promotions: deps.promotions });
+  await app.register(privacyRoutes, { prefix: '/api', privacy: deps.privacy });
   // modules: routes
   return app;
 }

@@ -122,6 +122,16 @@ export class Ledger {
     return ids.map((id) => found.get(id)!);
   }
 
+  /** The leaf index of each queued entry already integrated; entries still queued are absent. Never waits. */
+  async leafIndices(queueIds: readonly number[]): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (let i = 0; i < queueIds.length; i += 1000) {
+      const rows = await this.db.selectFrom('ledger_entry').select(['idx', 'queue_id']).where('queue_id', 'in', queueIds.slice(i, i + 1000)).execute();
+      for (const r of rows) out.set(Number(r.queue_id), Number(r.idx));
+    }
+    return out;
+  }
+
   async latest(): Promise<Block | undefined> {
     return this.store.latestBlock();
   }

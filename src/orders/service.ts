@@ -166,17 +166,11 @@ export class OrdersService {
   /** Every step, oldest first, with its leaf index once integrated. */
   async timeline(orderId: string): Promise<TimelineStep[]> {
     const rows = await this.db.selectFrom('orders_event').selectAll().where('order_id', '=', orderId).orderBy('seq').execute();
-    const leaves = await this.leafIndices(rows.map((r) => r.queue_id));
+    const leaves = await this.ledger.leafIndices(rows.map((r) => r.queue_id));
     return rows.map((r) => ({
       seq: r.seq, kind: r.kind, from: r.from_state, to: r.to_state, at: r.at, actor: r.actor,
       data: JSON.parse(r.data) as Record<string, unknown>, leafIndex: leaves.get(r.queue_id) ?? null,
     }));
-  }
-
-  private async leafIndices(queueIds: number[]): Promise<Map<number, number>> {
-    if (queueIds.length === 0) return new Map();
-    const rows = await this.db.selectFrom('ledger_entry').select(['idx', 'queue_id']).where('queue_id', 'in', queueIds).execute();
-    return new Map(rows.map((r) => [Number(r.queue_id), Number(r.idx)]));
   }
 
   /** The order's steps as stored, for receipts. */
@@ -193,7 +187,7 @@ export class OrdersService {
     const row = await this.visible(this.db, actor, id);
     const events = await this.events(row.id);
     await this.ledger.waitFor(events.map((e) => ({ queueId: e.queue_id })), RECEIPT_WAIT_MS).catch(() => undefined);
-    const leaves = await this.leafIndices(events.map((e) => e.queue_id));
+    const leaves = await this.ledger.leafIndices(events.map((e) => e.queue_id));
     const steps = [];
     for (const e of events) {
       const idx = leaves.get(e.queue_id);
