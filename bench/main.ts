@@ -2,8 +2,9 @@ import { benchLedger } from './ledger.ts';
 import { benchCheckout } from './checkout.ts';
 import { benchCallbacks } from './callbacks.ts';
 import { benchSettlement } from './settlement.ts';
+import { benchRecs } from './recs.ts';
 
-const SUITES: Record<string, (args: string[]) => Promise<number>> = { ledger: benchLedger, checkout: benchCheckout, callbacks: benchCallbacks, settlement: benchSettlement };
+const SUITES: Record<string, (args: string[]) => Promise<number>> = { ledger: benchLedger, checkout: benchCheckout, callbacks: benchCallbacks, settlement: benchSettlement, recs: benchRecs };
 
 /** `npm run bench [-- <suite>] [--json] [--quick]`: runs one suite, or all of them. */
 export async function runBench(args: string[]): Promise<number> {

@@ -21,6 +21,12 @@ import { PointsService, pointsJob } from './points/index.ts';
 import { SettlementService, settlementJob } from './settlement/index.ts';
 import { CouponsService, PromotionsService } from './coupons/index.ts';
 import { loadMasterKey, PrivacyService } from './privacy/index.ts';
+import { forgetIdempotencyScope } from './http/idempotency.ts';
+import type { Json } from './ledger/index.ts';
+import { AnalyticsService, analyticsRetentionJob } from './analytics/index.ts';
+import { DomainError } from './shared/index.ts';
+import { OrderAnalytics } from './orders/index.ts';
+import { catalogProducts, RecommendationsService, recommendationsJob } from './recommendations/index.ts';
 // modules: imports
 
 export interface App extends Services {
@@ -84,7 +90,8 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
     }, db.sqlite);
     const ledger = new Ledger(db.kysely, store, sequencer, config.origin, signer.verifierKey, db.sqlite);
     const privacy = new PrivacyService(db.kysely, ledger, loadMasterKey({ masterKey: config.masterKey, masterKeyFile: config.masterKeyFile ?? path.join(config.dataDir, 'master.key') }).key);
-    const accounts = new AccountsService(db.kysely, ledger, { scrypt: { ...SCRYPT_PARAMS, ln: config.scryptLn } });
+    const accounts = new AccountsService(db.kysely, ledger, privacy, { scrypt: { ...SCRYPT_PARAMS, ln: config.scryptLn } });
+    await accounts.sealLegacyEmails();
     const money = new MoneyService(db.kysely, ledger);
     const wallet = new WalletService(db.kysely, money, accounts, { devTopUp: config.devTopUp });
     const notifications = new NotificationsService(db.kysely, { allowPrivateWebhooks: config.allowPrivateWebhooks, onError: (err) => http.log.error({ err }, 'notification stream poll failed; will retry') });
@@ -102,9 +109,13 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       db: db.kysely, ledger, money, catalog, inventory, notify: notifications.notify,
       walletConfirmation: { sms, thresholdMinor: BigInt(config.walletSmsThresholdMinor) },
       loyalty: points,
+      privacy,
       coupons: { forPricing: (r, codes) => coupons.forPricing(r, codes), use: (trx, code, userId) => coupons.use(trx, code, userId), promotions: (r) => promotions.active(r) },
     });
-    const checkout = new CheckoutService(orders);
+    const checkout = new CheckoutService(orders, {
+      listener: (buyerId, checkoutId, productIds) => analytics.recordPurchase(buyerId, checkoutId, productIds),
+      onError: (err) => http.log.error({ err }, 'recording a purchase for analytics failed'),
+    });
     // Payment providers: the sandbox gateway runs beside the server in development and tests.
     const providers: PaymentProvider[] = [...providersFromEnv(), ...(extras.paymentProviders ?? [])];
     let sandbox: (SandboxGateway & { client: SandboxClient }) | undefined;
@@ -128,6 +139,42 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
     // Settlement payouts go out through the sandbox gateway's payout path when it runs; else they are posted as paid manually.
     const settlementPayouts = sandbox ? ((client: SandboxClient) => ({ payout: async (p: { payoutId: string; amountMinor: bigint; currency: string; destination: string }) => (await client.payout(p)).status }))(sandbox.client) : undefined;
     const settlement = new SettlementService(db.kysely, ledger, money, settlementPayouts);
+    // Erasure: each module does its part in the privacy transaction (or refuses it); export: each adds its section.
+    privacy.useDirectory((db, userId) => accounts.exists(db, userId));
+    privacy.onErase((trx, userId) => orders.forgetBuyer(trx, userId));
+    privacy.onErase((trx, userId) => wallet.refuseErasureWithFunds(trx, userId));
+    privacy.onErase((trx, userId) => accounts.forget(trx, userId));
+    privacy.onErase((trx, userId) => forgetIdempotencyScope(trx, `user:${userId}`));
+    privacy.addExporter('account', async (userId) => ({ ...(await accounts.user(userId)) }));
+    privacy.addExporter('orders', async (userId) => (await orders.exportFor(userId)) as Json);
+    privacy.addExporter('wallets', async (userId) => wallet.exportFor(userId));
+    privacy.addExporter('points', async (userId) => ({ ...(await points.balance(userId)) }) as unknown as Json);
+    privacy.addExporter('reviews', async (userId) => (await reviews.buyerReviews({ userId, role: 'buyer', via: 'session' }, { limit: 100 })) as unknown as Json);
+    // Analytics resolves each event's merchant through the catalog (one product per read until the catalog has a bulk read; the service caches).
+    const productMerchant = (id: string, publicOnly: boolean) =>
+      catalog.product(id, publicOnly ? null : { role: 'admin' }).then((p) => [id, p.merchantId] as const, (err: unknown) => {
+        if (err instanceof DomainError && err.status === 404) return null;
+        throw err;
+      });
+    const analytics = new AnalyticsService({
+      db: db.kysely, privacy, orders: new OrderAnalytics(db.kysely), retentionDays: config.analyticsRetentionDays, minGroup: config.analyticsMinGroup,
+      catalog: {
+        productMerchants: async (ids, publicOnly) => new Map((await Promise.all(ids.map((id) => productMerchant(id, publicOnly)))).filter((e) => e !== null)),
+        merchantExists: (id) => catalog.merchant(db.kysely, id).then(() => true, (err: unknown) => (err instanceof DomainError && err.status === 404 ? false : Promise.reject(err))),
+      },
+    });
+    privacy.onWithdraw((trx, pseudonyms, purpose) => analytics.withdrawn(trx, pseudonyms, purpose));
+    privacy.onErase((trx, _userId, pseudonyms) => analytics.erased(trx, pseudonyms));
+    privacy.addExporter('behaviourEvents', (_userId, pseudonyms) => analytics.exportFor(pseudonyms));
+    const recommendations = new RecommendationsService({
+      db: db.kysely, events: analytics, privacy, catalog: catalogProducts(db.kysely), batch: config.recsBatchEvents,
+      model: { halfLifeMs: config.recsHalfLifeDays * 86_400_000, sessionGapMs: config.recsSessionGapMinutes * 60_000 },
+    });
+    // The open sessions held in memory (pseudonym → recent products) go with the events they came from.
+    privacy.onWithdraw(async (_trx, pseudonyms, purpose) => {
+      if (purpose === 'analytics') recommendations.forget(pseudonyms);
+    });
+    privacy.onErase(async (_trx, _userId, pseudonyms) => recommendations.forget(pseudonyms));
     // modules: services (construct in dependency order)
     const jobList: Job[] = [];
     jobList.push(
@@ -140,9 +187,12 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       pointsJob(points),
       settlementJob(settlement),
     );
+    jobList.push(analyticsRetentionJob(analytics));
+    jobList.push(recommendationsJob(recommendations));
+    jobList.push({ name: 'privacy.keys', tick: (now) => privacy.purgeRetiredKeys(now, config.analyticsRetentionDays) });
     // modules: jobs
     const jobs = new JobRunner(jobList, { intervalMs: config.jobIntervalMs, onError: (job, err) => http.log.error({ err, job }, 'background job failed; will retry') });
-    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms, reviews, points, settlement, coupons, promotions, privacy /* modules: http deps */, logLevel: config.logLevel });
+    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms, reviews, points, settlement, coupons, promotions, privacy, analytics, recommendations /* modules: http deps */, logLevel: config.logLevel });
     if (config.sequencer) sequencer.start();
     if (config.jobs) jobs.start();
     let closed = false;
@@ -167,6 +217,8 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       coupons,
       promotions,
       privacy,
+      analytics,
+      recommendations,
       // modules: App values
       jobs,
       sequencer,

@@ -50,6 +50,16 @@ export interface AppConfig {
   /** Base64 32-byte master key for personal data (envelope encryption); else masterKeyFile, created on first start. */
   masterKey?: string | undefined;
   masterKeyFile?: string | undefined;
+  /** Behaviour events are deleted this many days after they happened (ANALYTICS_RETENTION_DAYS). */
+  analyticsRetentionDays: number;
+  /** k-anonymity: merchant analytics withhold any figure about fewer distinct people (ANALYTICS_MIN_GROUP). */
+  analyticsMinGroup: number;
+  /** Recommendations: half-life of the decay of behaviour signals, in days (RECS_HALF_LIFE_DAYS). */
+  recsHalfLifeDays: number;
+  /** Recommendations: a new browsing session starts after this many idle minutes (RECS_SESSION_GAP_MINUTES). */
+  recsSessionGapMinutes: number;
+  /** Recommendations: behaviour events read per model update (RECS_BATCH_EVENTS). */
+  recsBatchEvents: number;
 }
 
 const int = (v: string | undefined, name: string, dflt: number): number => {
@@ -93,6 +103,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sandboxPublicUrl: env.SANDBOX_PUBLIC_URL || undefined,
     smsDevSink: env.NODE_ENV !== 'production' && env.SMS_DEV_SINK !== 'off',
     walletSmsThresholdMinor: int(env.WALLET_SMS_THRESHOLD_MINOR, 'WALLET_SMS_THRESHOLD_MINOR', 100_000),
+    analyticsRetentionDays: Math.max(1, int(env.ANALYTICS_RETENTION_DAYS, 'ANALYTICS_RETENTION_DAYS', 180)),
+    analyticsMinGroup: Math.max(1, int(env.ANALYTICS_MIN_GROUP, 'ANALYTICS_MIN_GROUP', 5)),
+    recsHalfLifeDays: Math.max(1, int(env.RECS_HALF_LIFE_DAYS, 'RECS_HALF_LIFE_DAYS', 30)),
+    recsSessionGapMinutes: Math.max(1, int(env.RECS_SESSION_GAP_MINUTES, 'RECS_SESSION_GAP_MINUTES', 30)),
+    recsBatchEvents: Math.max(1, int(env.RECS_BATCH_EVENTS, 'RECS_BATCH_EVENTS', 5000)),
   };
 }
 

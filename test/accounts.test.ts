@@ -159,13 +159,13 @@ describe.each(backends())('accounts over HTTP on $name', (backend) => {
     expect((await login('dave@example.test', 'dave-password', '10.0.0.3')).statusCode).toBe(200);
     expect((await login('alice@example.test', 'alice-password', ip)).statusCode).toBe(200);
     // A second instance sharing the database sees the same lockout.
-    const other = new AccountsService(app.db.kysely, app.ledger);
+    const other = new AccountsService(app.db.kysely, app.ledger, app.privacy);
     await expect(other.login('dave@example.test', 'dave-password', ip)).rejects.toMatchObject({ status: 429 });
   });
 
   it('lets a locked-out account in again once the window has passed, and a success clears the count', async () => {
     let now = Date.parse('2030-01-01T00:00:00Z');
-    const svc = new AccountsService(app.db.kysely, app.ledger, { clock: () => new Date(now), loginFailuresMax: 2, loginWindowMs: 60_000 });
+    const svc = new AccountsService(app.db.kysely, app.ledger, app.privacy, { clock: () => new Date(now), loginFailuresMax: 2, loginWindowMs: 60_000 });
     await svc.createUser('system', { email: 'erin@example.test', password: 'erin-password', role: 'buyer' });
     const attempt = (pw: string) => svc.login('erin@example.test', pw, '10.0.0.9').then(() => 'ok', (e: DomainError) => e);
     expect(await attempt('nope-nope-1')).toMatchObject({ status: 401 });

@@ -45,7 +45,7 @@ describe.each(backends().slice(0, 1))('API conventions', (backend) => {
     for (const { path, method, op } of operations()) {
       if (method !== 'get' || !path.startsWith('/api/')) continue;
       const schema = Object.values(op.responses['200']?.content ?? {})[0]?.schema as { properties?: Record<string, unknown> } | undefined;
-      if (!schema?.properties?.['items'] || schema.properties['id'] || path === '/api/me/tokens' || path === '/api/merchant/webhooks' || path === '/api/stock/availability') continue;
+      if (!schema?.properties?.['items'] || schema.properties['id'] || path === '/api/me/tokens' || path === '/api/merchant/webhooks' || path === '/api/stock/availability' || path === '/api/recommendations') continue;
       expect(schema.properties['nextCursor'], path).toBeDefined();
       expect(op.parameters?.some((p) => p.in === 'query' && p.name === 'cursor'), path).toBe(true);
     }

@@ -3,17 +3,20 @@ import fc from 'fast-check';
 import { commitment as ledgerCommitment, toEvent } from '../src/ledger/index.ts';
 import { DomainError } from '../src/shared/index.ts';
 import {
-  canonicalOrder, commitOrder, computeTotals, createOrder, orderCommitment, orderDocumentProblem, orderInit, orderNumber,
-  verifyOrderCommitment, type OrderDocument, type OrderLine,
+  addressCommitment, addressProblem, canonicalOrder, commitAddress, commitOrder, computeTotals, createOrder, orderCommitment, orderDocumentProblem, orderInit, orderNumber,
+  verifyAddressCommitment, verifyOrderCommitment, type OrderDocument, type OrderLine, type ShippingAddress,
 } from '../src/orders/index.ts';
 
 const T0 = new Date('2026-11-25T10:00:00.000Z');
+
+const ADDR: ShippingAddress = { recipient: 'Li Lei', phone: '+86 138 0000 0000', country: 'CN', region: 'Zhejiang', city: 'Hangzhou', line1: '18 Wensan Road', postalCode: '310012' };
+const ADDR_SALT = Buffer.alloc(32, 9).toString('base64url');
 
 const line = (sku: string, name: string, qty: number, unitPriceMinor: string): OrderLine => ({ sku, name, qty, unitPriceMinor, currency: 'CNY' });
 
 function makeDoc(items: OrderLine[] = [line('TEA-001', 'Longjing green tea 250 g', 2, '4990'), line('CUP-9', 'Celadon cup', 1, '1500')]): OrderDocument {
   return {
-    v: 1,
+    v: 2,
     orderId: 'ord-1',
     number: orderNumber(T0, { sequence: 42n }),
     buyerId: 'buyer-1',
@@ -23,7 +26,7 @@ function makeDoc(items: OrderLine[] = [line('TEA-001', 'Longjing green tea 250 g
     currency: 'CNY',
     items,
     totals: computeTotals(items, '1000', '500'),
-    shippingAddress: { recipient: 'Li Lei', phone: '+86 138 0000 0000', country: 'CN', region: 'Zhejiang', city: 'Hangzhou', line1: '18 Wensan Road', postalCode: '310012' },
+    shippingAddressCommitment: addressCommitment(ADDR, ADDR_SALT),
   };
 }
 
@@ -47,9 +50,8 @@ describe('order document', () => {
     expect(canonicalOrder(doc)).toBe(
       '{"buyerId":"buyer-1","currency":"CNY","items":[{"currency":"CNY","name":"Longjing green tea 250 g","qty":2,"sku":"TEA-001","unitPriceMinor":"4990"},' +
         '{"currency":"CNY","name":"Celadon cup","qty":1,"sku":"CUP-9","unitPriceMinor":"1500"}],"merchantId":"merchant-1","number":"' + doc.number + '",' +
-        '"orderId":"ord-1","paymentMode":"prepaid","placedAt":"2026-11-25T10:00:00.000Z","shippingAddress":{"city":"Hangzhou","country":"CN",' +
-        '"line1":"18 Wensan Road","phone":"+86 138 0000 0000","postalCode":"310012","recipient":"Li Lei","region":"Zhejiang"},' +
-        '"totals":{"discountMinor":"500","itemsMinor":"11480","shippingMinor":"1000","totalMinor":"11980"},"v":1}',
+        '"orderId":"ord-1","paymentMode":"prepaid","placedAt":"2026-11-25T10:00:00.000Z","shippingAddressCommitment":"' + doc.shippingAddressCommitment + '",' +
+        '"totals":{"discountMinor":"500","itemsMinor":"11480","shippingMinor":"1000","totalMinor":"11980"},"v":2}',
     );
   });
 
@@ -65,13 +67,13 @@ describe('order document', () => {
       ['fractional qty', (d) => ({ ...d, items: [{ ...d.items[0]!, qty: 1.5 }] })],
       ['no items', (d) => ({ ...d, items: [] })],
       ['unknown field', (d) => ({ ...d, note: 'leave at the door' })],
-      ['unknown address field', (d) => ({ ...d, shippingAddress: { ...d.shippingAddress, email: 'li@example.cn' } })],
-      ['missing phone', (d) => ({ ...d, shippingAddress: { ...d.shippingAddress, phone: undefined } })],
-      ['version', (d) => ({ ...d, v: 2 })],
+      ['clear address', (d) => ({ ...d, shippingAddress: ADDR })],
+      ['address commitment', (d) => ({ ...d, shippingAddressCommitment: d.shippingAddressCommitment.toUpperCase() })],
+      ['no address commitment', (d) => ({ ...d, shippingAddressCommitment: undefined })],
+      ['version', (d) => ({ ...d, v: 1 })],
       ['order number', (d) => ({ ...d, number: 'CM-1' })],
       ['time', (d) => ({ ...d, placedAt: '2026-11-25 10:00' })],
       ['mode', (d) => ({ ...d, paymentMode: 'cod' })],
-      ['country', (d) => ({ ...d, shippingAddress: { ...d.shippingAddress, country: 'China' } })],
       ['multi-line name', (d) => ({ ...d, items: [{ ...d.items[0]!, name: 'tea\n' }, d.items[1]] })],
     ];
     for (const [why, f] of bad) {
@@ -124,9 +126,7 @@ describe('order commitment', () => {
       ['item removed', retotal({ ...doc, items: [doc.items[0]!] })],
       ['shipping', retotal({ ...doc, totals: { ...doc.totals, shippingMinor: '1001' } })],
       ['discount', retotal({ ...doc, totals: { ...doc.totals, discountMinor: '0' } })],
-      ['recipient', { ...doc, shippingAddress: { ...doc.shippingAddress, recipient: 'Han Meimei' } }],
-      ['line2 added', { ...doc, shippingAddress: { ...doc.shippingAddress, line2: 'Room 1' } }],
-      ['postal code removed', { ...doc, shippingAddress: { ...doc.shippingAddress, postalCode: undefined } }],
+      ['address', { ...doc, shippingAddressCommitment: addressCommitment({ ...ADDR, recipient: 'Han Meimei' }, ADDR_SALT) }],
     ];
     for (const [what, d] of changed) {
       expect(orderDocumentProblem(d), what).toBeNull(); // still a valid document: the commitment is what fails
@@ -170,7 +170,7 @@ describe('order commitment', () => {
     .map(({ items, shipping, recipient, mode }) => {
       const lines = items.map((i) => ({ ...i, currency: 'CNY' }));
       const d = makeDoc(lines);
-      return { ...d, paymentMode: mode, totals: computeTotals(lines, shipping, '0'), shippingAddress: { ...d.shippingAddress, recipient } };
+      return { ...d, paymentMode: mode, totals: computeTotals(lines, shipping, '0'), shippingAddressCommitment: addressCommitment({ ...ADDR, recipient }, ADDR_SALT) };
     });
 
   it('property: every valid document verifies; any single mutation does not', () => {
@@ -187,7 +187,7 @@ describe('order commitment', () => {
           () => [withItem({ ...item, unitPriceMinor: (BigInt(item.unitPriceMinor) + 1n).toString() }), salt, commitment],
           () => [withItem({ ...item, name: `${item.name}!` }), salt, commitment],
           () => [withItem({ ...item, sku: `${item.sku}X` }), salt, commitment],
-          () => [{ ...doc, shippingAddress: { ...doc.shippingAddress, recipient: `${doc.shippingAddress.recipient}.` } }, salt, commitment],
+          () => [{ ...doc, shippingAddressCommitment: commitAddress({ ...ADDR, recipient: `${ADDR.recipient}.` }).commitment }, salt, commitment],
           () => [{ ...doc, merchantId: 'merchant-9' }, salt, commitment],
           () => [retotal({ ...doc, totals: { ...doc.totals, shippingMinor: (BigInt(doc.totals.shippingMinor) + 1n).toString() } }), salt, commitment],
           () => [doc, commitOrder(doc).salt, commitment],
@@ -209,6 +209,33 @@ describe('order commitment', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('shipping address commitment', () => {
+  it('is exact about the address, and any change to a field or the salt fails', () => {
+    const { addressSalt, commitment } = commitAddress(ADDR);
+    expect(verifyAddressCommitment(ADDR, addressSalt, commitment)).toBe(true);
+    expect(verifyAddressCommitment(structuredClone(ADDR), addressSalt, commitment)).toBe(true);
+    const changed: [string, unknown][] = [
+      ['recipient', { ...ADDR, recipient: 'Han Meimei' }],
+      ['line2 added', { ...ADDR, line2: 'Room 1' }],
+      ['postal code removed', { ...ADDR, postalCode: undefined }],
+      ['phone', { ...ADDR, phone: '+86 138 0000 0001' }],
+    ];
+    for (const [what, a] of changed) expect(verifyAddressCommitment(a, addressSalt, commitment), what).toBe(false);
+    expect(verifyAddressCommitment(ADDR, commitAddress(ADDR).addressSalt, commitment)).toBe(false);
+    const bad: [string, unknown][] = [
+      ['unknown field', { ...ADDR, email: 'li@example.cn' }],
+      ['missing phone', { ...ADDR, phone: undefined }],
+      ['country', { ...ADDR, country: 'China' }],
+      ['multi-line', { ...ADDR, line1: 'a\nb' }],
+    ];
+    for (const [what, a] of bad) {
+      expect(addressProblem(a), what).not.toBeNull();
+      expect(() => addressCommitment(a as ShippingAddress, addressSalt), what).toThrow(DomainError);
+      expect(verifyAddressCommitment(a, addressSalt, commitment), what).toBe(false);
+    }
   });
 });
 

@@ -13,7 +13,7 @@ export const UserView = {
   required: ['id', 'email', 'role', 'merchantId', 'createdAt'],
   properties: {
     id: { type: 'string', description: 'What the ledger and other modules know the user by' },
-    email: { type: 'string' },
+    email: { type: ['string', 'null'], description: 'null once your personal data was erased' },
     role: { type: 'string', enum: ROLES },
     merchantId: { type: ['string', 'null'], description: 'merchant_staff only' },
     createdAt: time,

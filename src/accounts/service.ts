@@ -22,7 +22,8 @@ export interface AccountsOptions {
 
 export interface User {
   id: string;
-  email: string;
+  /** null once the user's personal data was erased. */
+  email: string | null;
   role: Role;
   merchantId: string | null;
   createdAt: string;
@@ -33,6 +34,16 @@ export interface NewUser {
   password: string;
   role: Role;
   merchantId?: string | undefined;
+}
+
+/**
+ * Where the e-mail lives: sealed with the user's own data key (privacy module), found by a keyed
+ * blind index, never stored in clear. Erasure destroys the key, so the address is gone everywhere.
+ */
+export interface PersonalDataVault {
+  emailIndex(normalizedEmail: string): string;
+  sealFor(trx: Transaction<Database>, userId: string, field: string, value: string): Promise<string>;
+  openFor(db: Kysely<Database>, userId: string, field: string, sealed: string): Promise<string | null>;
 }
 
 export interface Session {
@@ -70,14 +81,16 @@ const API_TOKEN = /^cm_[A-Za-z0-9_-]{43}$/;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const secret = () => randomBytes(32).toString('base64url'); // 256 bits: a plain SHA-256 is enough to store it
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+/** The e-mail column's value once the user was erased. */
+const ERASED = 'erased:';
 
 
 type UserRow = Selectable<Database['accounts_user']>;
 
-function toUser(r: Pick<UserRow, 'id' | 'email' | 'role' | 'merchant_id' | 'created_at'>): User {
+function toUser(r: Pick<UserRow, 'id' | 'role' | 'merchant_id' | 'created_at'>, email: string | null): User {
   assert(isRole(r.role), `accounts: stored role ${r.role} is unknown`);
   assert((r.role === 'merchant_staff') === (r.merchant_id !== null), 'accounts: merchant_id must be set exactly for merchant_staff');
-  return { id: r.id, email: r.email, role: r.role, merchantId: r.merchant_id, createdAt: r.created_at };
+  return { id: r.id, email, role: r.role, merchantId: r.merchant_id, createdAt: r.created_at };
 }
 
 function toActor(r: { user_id: string; role: string; merchant_id: string | null }, via: Actor['via']): Actor {
@@ -86,8 +99,9 @@ function toActor(r: { user_id: string; role: string; merchant_id: string | null 
 }
 
 /**
- * Users, passwords, sessions and API tokens. Personal data (the e-mail) stays in accounts_user: the
- * ledger sees a user id and a role, logs see neither e-mails nor secrets, and secrets are stored hashed.
+ * Users, passwords, sessions and API tokens. The e-mail is sealed with the user's data key and found
+ * by its blind index; the ledger sees a user id and a role, logs see neither e-mails nor secrets,
+ * and secrets are stored hashed.
  */
 export class AccountsService implements ActorResolver {
   private readonly sessionTtlMs: number;
@@ -100,6 +114,7 @@ export class AccountsService implements ActorResolver {
   constructor(
     readonly db: Kysely<Database>,
     readonly ledger: Ledger,
+    private readonly vault: PersonalDataVault,
     opts: AccountsOptions = {},
   ) {
     this.sessionTtlMs = opts.sessionTtlMs ?? SESSION_TTL_MS;
@@ -153,15 +168,15 @@ export class AccountsService implements ActorResolver {
     }
     // Hash before the transaction: 0.1–0.5 s of scrypt must not hold a connection (SQLite has one).
     const passwordHash = await hashPassword(input.password, this.scrypt);
-    const row = { id, email, password_hash: passwordHash, role: input.role, merchant_id: merchantId, created_at: this.now().toISOString() };
+    const row = { id, email_index: this.vault.emailIndex(email), password_hash: passwordHash, role: input.role, merchant_id: merchantId, created_at: this.now().toISOString() };
     try {
       return await this.db.transaction().execute(async (trx) => {
-        await trx.insertInto('accounts_user').values(row).execute();
+        await trx.insertInto('accounts_user').values({ ...row, email: await this.vault.sealFor(trx, id, 'email', email) }).execute();
         // The log sees who and what, never the e-mail: the id and the role only.
         const [ticket] = await this.ledger.append(trx, [
           { kind: 'account.registered', actor, subject: { user: id }, data: { role: input.role } },
         ]);
-        return { user: toUser(row), ticket: ticket!, extra: await more(trx) };
+        return { user: toUser(row, email), ticket: ticket!, extra: await more(trx) };
       });
     } catch (err) {
       // Saying so enumerates e-mails, as every sign-up form does; login itself never tells.
@@ -173,7 +188,45 @@ export class AccountsService implements ActorResolver {
   async user(id: string): Promise<User> {
     const r = await this.db.selectFrom('accounts_user').select(['id', 'email', 'role', 'merchant_id', 'created_at']).where('id', '=', id).executeTakeFirst();
     if (!r) throw notFound('user');
-    return toUser(r);
+    return toUser(r, await this.openEmail(r));
+  }
+
+  private async openEmail(r: { id: string; email: string }): Promise<string | null> {
+    return r.email.startsWith(ERASED) ? null : this.vault.openFor(this.db, r.id, 'email', r.email);
+  }
+
+  async exists(db: Kysely<Database> | Transaction<Database>, id: string): Promise<boolean> {
+    return (await db.selectFrom('accounts_user').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  }
+
+  /** A user's id and role by e-mail (through the blind index), or undefined. */
+  async findByEmail(emailInput: string): Promise<{ id: string; role: Role } | undefined> {
+    const r = await this.db.selectFrom('accounts_user').select(['id', 'role']).where('email_index', '=', this.vault.emailIndex(normalizeEmail(emailInput))).executeTakeFirst();
+    return r && isRole(r.role) ? { id: r.id, role: r.role } : undefined;
+  }
+
+  /**
+   * This module's part of an erasure, inside the privacy transaction: the sealed e-mail and its
+   * index are replaced by a marker, the password can never match again, every session and token goes.
+   */
+  async forget(trx: Transaction<Database>, userId: string): Promise<void> {
+    await trx.updateTable('accounts_user').set({ email: `${ERASED}${userId}`, email_index: `${ERASED}${userId}`, password_hash: `${ERASED}` }).where('id', '=', userId).execute();
+    await trx.deleteFrom('accounts_session').where('user_id', '=', userId).execute();
+    await trx.deleteFrom('accounts_api_token').where('user_id', '=', userId).execute();
+  }
+
+  /**
+   * Rows written before e-mails were sealed (databases from earlier versions): seal them now and
+   * drop the clear text. Idempotent; runs at start.
+   */
+  async sealLegacyEmails(): Promise<number> {
+    const rows = await this.db.selectFrom('accounts_user').select(['id', 'email']).where('email_index', 'is', null).execute();
+    for (const r of rows) {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.updateTable('accounts_user').set({ email: await this.vault.sealFor(trx, r.id, 'email', r.email), email_index: this.vault.emailIndex(r.email) }).where('id', '=', r.id).execute();
+      });
+    }
+    return rows.length;
   }
 
   // ------------------------------------------------------------------ sessions
@@ -187,7 +240,8 @@ export class AccountsService implements ActorResolver {
     const email = normalizeEmail(emailInput);
     const now = this.now();
     await this.purge(now);
-    const bucket = sha256(`${email}\u0000${ip}`);
+    // Keyed, so the bucket cannot be matched against guessed addresses.
+    const bucket = this.vault.emailIndex(`${email}\u0000${ip}`);
     // Insert first, then count: of concurrent attempts, the one that pushes past the limit sees the others.
     const attempt = await this.db
       .insertInto('accounts_login_attempt')
@@ -212,7 +266,7 @@ export class AccountsService implements ActorResolver {
       throw new DomainError('auth.rate_limited', 'too many failed logins; try again later', 429, { retryAfter: retryAfterS });
     }
 
-    const row = await this.db.selectFrom('accounts_user').selectAll().where('email', '=', email).executeTakeFirst();
+    const row = await this.db.selectFrom('accounts_user').selectAll().where('email_index', '=', this.vault.emailIndex(email)).executeTakeFirst();
     const verdict = await verifyPassword(password, row?.password_hash ?? (await dummyHash(this.scrypt)), this.scrypt);
     if (!row || !verdict.ok) throw new DomainError('auth.invalid_credentials', 'e-mail or password is wrong', 401);
 
@@ -222,7 +276,7 @@ export class AccountsService implements ActorResolver {
       await this.db.updateTable('accounts_user').set({ password_hash: fresh }).where('id', '=', row.id).where('password_hash', '=', row.password_hash).execute();
     }
     const session = await this.db.transaction().execute((trx) => this.openSession(trx, row.id));
-    return { user: toUser(row), session };
+    return { user: toUser(row, email), session };
   }
 
   private async openSession(trx: Transaction<Database>, userId: string): Promise<Session> {

@@ -4,8 +4,10 @@ import type { Generated } from 'kysely';
 export interface AccountsUserTable {
   /** 'usr_…': what the ledger, other modules and logs see. */
   id: string;
-  /** Trimmed and lower-cased; unique. */
+  /** The trimmed, lower-cased address sealed with the user's data key ('pii1.…'); 'erased:<id>' after erasure. */
   email: string;
+  /** Keyed HMAC of the normalized address: unique, the login lookup. Null only on rows from before sealing. */
+  email_index: string | null;
   /** PHC-style scrypt string (see password.ts): parameters, salt and key. Never leaves the service. */
   password_hash: string;
   role: string;

@@ -15,6 +15,8 @@ import type { ReviewsTables } from '../reviews/tables.ts';
 import type { CouponsTables } from '../coupons/tables.ts';
 
 import type { PrivacyTables } from '../privacy/tables.ts';
+import type { AnalyticsTables } from '../analytics/tables.ts';
+import type { RecsTables } from '../recommendations/tables.ts';
 
 /** The whole schema: each module contributes the tables it owns. */
-export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables, OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables, PaymentsTables, SmsTables, PointsTables, ReviewsTables, SettlementTables, CouponsTables, PrivacyTables /* modules: tables */ {}
+export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables, OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables, PaymentsTables, SmsTables, PointsTables, ReviewsTables, SettlementTables, CouponsTables, PrivacyTables, AnalyticsTables, RecsTables /* modules: tables */ {}

@@ -14,6 +14,8 @@ import { pointsMigrations } from '../points/migrations/index.ts';
 import { settlementMigrations } from '../settlement/migrations/index.ts';
 import { couponsMigrations } from '../coupons/migrations/index.ts';
 import { privacyMigrations } from '../privacy/index.ts';
+import { analyticsMigrations } from '../analytics/migrations/index.ts';
+import { recommendationsMigrations } from '../recommendations/migrations/index.ts';
 // modules: migration imports
 import { reviewsMigrations } from '../reviews/migrations/index.ts';
 import { smsMigrations } from '../sms/migrations/index.ts';
@@ -33,7 +35,7 @@ export const ddlFor = (dialect: DialectName): Ddl =>
     : { dialect, blob: 'blob', bigint: 'integer', serial: 'integer' };
 
 export function allMigrations(ddl: Ddl): Record<string, Migration> {
-  return { ...ledgerMigrations(ddl), ...moneyMigrations(ddl), ...accountsMigrations(ddl), ...idempotencyMigrations(ddl), ...ordersMigrations(ddl), ...walletMigrations(ddl), ...inventoryMigrations(ddl), ...catalogMigrations(ddl), ...notificationsMigrations(ddl), ...paymentsMigrations(ddl), ...smsMigrations(ddl), ...pointsMigrations(ddl), ...reviewsMigrations(ddl), ...settlementMigrations(ddl), ...couponsMigrations(ddl), ...privacyMigrations(ddl) /* modules: migrations */ };
+  return { ...ledgerMigrations(ddl), ...moneyMigrations(ddl), ...accountsMigrations(ddl), ...idempotencyMigrations(ddl), ...ordersMigrations(ddl), ...walletMigrations(ddl), ...inventoryMigrations(ddl), ...catalogMigrations(ddl), ...notificationsMigrations(ddl), ...paymentsMigrations(ddl), ...smsMigrations(ddl), ...pointsMigrations(ddl), ...reviewsMigrations(ddl), ...settlementMigrations(ddl), ...couponsMigrations(ddl), ...privacyMigrations(ddl), ...analyticsMigrations(ddl), ...recommendationsMigrations(ddl) /* modules: migrations */ };
 }
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<void> {

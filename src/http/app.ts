@@ -27,6 +27,8 @@ import { reconciliationRoutes } from '../reconciliation/index.ts';
 import { couponsRoutes, type CouponsService } from '../coupons/index.ts';
 import { promotionsRoutes, type PromotionsService } from '../coupons/index.ts';
 import { privacyRoutes, type PrivacyService } from '../privacy/index.ts';
+import { analyticsRoutes, type AnalyticsService } from '../analytics/index.ts';
+import { recommendationsRoutes, type RecommendationsService } from '../recommendations/index.ts';
 // modules: imports
 
 /** The module services, as the app builds them and the routes use them. */
@@ -52,6 +54,10 @@ export interface Services {
   promotions: PromotionsService;
   /** Consent, pseudonyms, the personal-data vault, export and erasure. */
   privacy: PrivacyService;
+  /** Behaviour events (consent first, pseudonyms only) and k-anonymous merchant analytics. */
+  analytics: AnalyticsService;
+  /** Item-to-item and personal recommendations from behaviour events, with their reasons. */
+  recommendations: RecommendationsService;
   // modules: services
 }
 
@@ -73,7 +79,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   app.addSchema(ProblemSchema);
   if (deps.config.validateResponses) await installResponseValidation(app);
   installAuth(app, deps.accounts);
-  installIdempotency(app, deps.db);
+  installIdempotency(app, deps.db, { sealKey: deps.privacy.idempotencyKey });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -98,6 +104,8 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
         { name: 'settlement', description: 'Merchant statements and payout batches; each line provable against a batch root in the ledger' },
         { name: 'coupons', description: 'Platform and merchant coupons: terms, limits, deactivation' },
         { name: 'privacy', description: 'Consent per purpose, your profile (encrypted with your own key), export, erasure; staff reads are logged' },
+        { name: 'analytics', description: 'Behaviour events (stored only with consent, keyed by pseudonym) and k-anonymous merchant analytics' },
+        { name: 'recommendations', description: 'Bought together, viewed together, for you (with personalisation consent) and popular products, each with its reason' },
         // modules: tags
       ],
       components: {
@@ -133,6 +141,8 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(couponsRoutes, { prefix: '/api', coupons: deps.coupons });
   await app.register(promotionsRoutes, { prefix: '/api', promotions: deps.promotions });
   await app.register(privacyRoutes, { prefix: '/api', privacy: deps.privacy });
+  await app.register(analyticsRoutes, { prefix: '/api', analytics: deps.analytics });
+  await app.register(recommendationsRoutes, { prefix: '/api', recommendations: deps.recommendations });
   // modules: routes
   return app;
 }

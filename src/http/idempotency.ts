@@ -6,6 +6,7 @@ import type { Database } from '../db/database.ts';
 import type { Ddl } from '../db/migrate.ts';
 import { assert } from '../shared/assert.ts';
 import { DomainError } from '../shared/errors.ts';
+import { isSealed, open, seal } from '../privacy/crypto.ts';
 
 /**
  * `Idempotency-Key` for POSTs that move money or stock (draft-ietf-httpapi-idempotency-key-header).
@@ -106,6 +107,13 @@ export interface IdempotencyOptions {
   ttlMs?: number;
   leaseMs?: number;
   clock?: () => Date;
+  /** Seals stored responses at rest (AES-256-GCM, bound to scope and key): they can hold an address. */
+  sealKey?: Buffer;
+}
+
+/** A user's stored responses go with their erasure. */
+export async function forgetIdempotencyScope(trx: Transaction<Database>, scope: string): Promise<void> {
+  await trx.deleteFrom('http_idempotency').where('scope', '=', scope).execute();
 }
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -132,6 +140,12 @@ export function installIdempotency(app: FastifyInstance, db: Kysely<Database>, o
   const now = opts.clock ?? (() => new Date());
   const states = new WeakMap<FastifyRequest, State>();
   let lastPurge = 0;
+  const sealKey = opts.sealKey;
+  const sealBody = (body: Buffer, aad: string): Buffer => (sealKey ? Buffer.from(seal(sealKey, body, aad), 'utf8') : body);
+  const openBody = (body: Uint8Array, aad: string): Uint8Array => {
+    const text = Buffer.from(body).toString('utf8');
+    return sealKey && isSealed(text) ? open(sealKey, text, aad) : body;
+  };
 
   app.decorateRequest('idempotency', null);
 
@@ -193,7 +207,7 @@ export function installIdempotency(app: FastifyInstance, db: Kysely<Database>, o
       await db.deleteFrom('http_idempotency').where('expires_at', '<=', t.toISOString()).execute();
     }
     const claim = await take(db, { scope, key, fingerprint, now: t, ttlMs, leaseMs });
-    if ('replay' in claim) return replay(reply, claim.replay);
+    if ('replay' in claim) return replay(reply, { ...claim.replay, body: claim.replay.body && openBody(claim.replay.body, `${scope}\u0000${key}`) });
     Object.assign(st, { scope, key, owner: claim.owner });
     req.idempotency = {
       key,
@@ -227,7 +241,7 @@ export function installIdempotency(app: FastifyInstance, db: Kysely<Database>, o
           state: 'completed',
           status,
           headers: JSON.stringify(replayableHeaders(reply)),
-          body: payload === null || payload === undefined ? null : typeof payload === 'string' ? Buffer.from(payload, 'utf8') : (payload as Buffer),
+          body: payload === null || payload === undefined ? null : sealBody(typeof payload === 'string' ? Buffer.from(payload, 'utf8') : (payload as Buffer), `${st.scope}\u0000${st.key}`),
         })
         .executeTakeFirst();
     try {

@@ -187,6 +187,16 @@ export class MoneyService {
     return { account: a.id, currency: a.currency, normal: a.normal, ...balanceOf(a, a.normal) };
   }
 
+  /** The balances of every account an owner holds (optionally of one kind). */
+  async balancesOwnedBy(db: Reader, owner: string, kind?: string): Promise<(AccountBalance & { kind: string })[]> {
+    let q = db.selectFrom('money_account').selectAll().where('owner', '=', owner);
+    if (kind !== undefined) q = q.where('kind', '=', kind);
+    return (await q.orderBy('id').execute()).map((row) => {
+      const a = toAccount(row);
+      return { account: a.id, currency: a.currency, normal: a.normal, kind: row.kind, ...balanceOf(a, a.normal) };
+    });
+  }
+
   // ------------------------------------------------------------------ transfers
 
   /** One transfer; see TransferInput. Refused transfers leave nothing written. */

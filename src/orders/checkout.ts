@@ -7,13 +7,13 @@ import type { Database } from '../db/database.ts';
 import type { Actor as HttpActor } from '../http/auth.ts';
 import type { TransferInput } from '../money/index.ts';
 import { assert, DomainError } from '../shared/index.ts';
-import { commitOrder, computeTotals, ORDER_QTY_MAX, orderInit, type OrderDocument, type ShippingAddress } from './document.ts';
+import { commitAddress, commitOrder, computeTotals, ORDER_QTY_MAX, orderInit, type OrderDocument, type ShippingAddress } from './document.ts';
 import { escrowTransfers, lineCommission, walletPaymentId } from './escrow.ts';
 import { apply, createOrder, isTerminal, ORDER_STATES, whyNot, type OrderEvent, type OrderFacts, type PaymentMode } from './flow.ts';
 import { randomOrderNumber } from './numbers.ts';
 import { price, type CartLine as PricingLine } from '../pricing/index.ts';
 import type { CheckoutVariant, MerchantTerms, Reader } from './ports.ts';
-import { factColumns, orderView, type OrderView } from './rows.ts';
+import { addressField, factColumns, orderView, type OrderView } from './rows.ts';
 import { SYSTEM, type OrdersService } from './service.ts';
 
 export const CART_LINES_MAX = 100;
@@ -81,8 +81,14 @@ interface Planned {
   view: OrderView;
 }
 
+/** Told after a checkout commits, with the products bought together (analytics records them if the buyer consented). */
+export type PurchaseListener = (buyerId: string, checkoutId: string, productIds: string[]) => Promise<void>;
+
 export class CheckoutService {
-  constructor(private readonly orders: OrdersService) {}
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly purchased?: { listener: PurchaseListener; onError: (err: unknown) => void },
+  ) {}
 
   private get db() {
     return this.orders.db;
@@ -143,6 +149,7 @@ export class CheckoutService {
     const payNow = mode === 'prepaid' && (input.pay ?? 'wallet') === 'wallet';
     const now = this.orders.clock();
     const checkoutId = newId('chk');
+    let productIds: string[] = [];
 
     const orders = await this.db.transaction().execute(async (trx) => {
       await fence?.(trx);
@@ -160,6 +167,7 @@ export class CheckoutService {
         if (!v.purchasable) throw new DomainError('checkout.not_purchasable', `product variant ${id} is not for sale`, 409, { variantId: id });
         groups.set(v.merchantId, [...(groups.get(v.merchantId) ?? []), v]);
       }
+      productIds = [...new Set(variants.map((v) => v.productId))];
 
       const discounts = await this.applyCoupons(trx, buyerId, input.coupons ?? [], [...lines].map(([id, qty]) => ({ v: byId.get(id)!, qty })), now);
       await trx.insertInto('orders_checkout').values({ id: checkoutId, buyer_id: buyerId, order_count: groups.size, created_at: now.toISOString() }).execute();
@@ -187,6 +195,8 @@ export class CheckoutService {
       }
       return planned.map((p) => p.view);
     });
+    // After the commit and off the buyer's path: behaviour data never delays or fails a checkout.
+    if (this.purchased) this.purchased.listener(buyerId, checkoutId, productIds).catch(this.purchased.onError);
     return { id: checkoutId, buyerId, createdAt: now.toISOString(), orders };
   }
 
@@ -244,9 +254,10 @@ export class CheckoutService {
       discount += d.merchantFunded + d.platformFunded;
     }
     const items = p.lines.map(({ v, qty }) => ({ sku: v.sku, name: v.name, qty, unitPriceMinor: v.priceMinor.toString(), currency: v.currency }));
+    const address = commitAddress(p.address);
     const doc: OrderDocument = {
-      v: 1, orderId, number: randomOrderNumber(now), buyerId: p.buyerId, merchantId: merchant.id, placedAt: now.toISOString(),
-      paymentMode: p.mode, currency: merchant.currency, items, totals: computeTotals(items, '0', discount.toString()), shippingAddress: p.address,
+      v: 2, orderId, number: randomOrderNumber(now), buyerId: p.buyerId, merchantId: merchant.id, placedAt: now.toISOString(),
+      paymentMode: p.mode, currency: merchant.currency, items, totals: computeTotals(items, '0', discount.toString()), shippingAddressCommitment: address.commitment,
     };
     const { salt, commitment } = commitOrder(doc);
     const created = createOrder(orderInit(doc, commitment, merchant.terms), now);
@@ -270,6 +281,7 @@ export class CheckoutService {
       id: orderId, number: doc.number, checkout_id: p.checkoutId, buyer_id: p.buyerId, merchant_id: merchant.id, mode: p.mode,
       currency: merchant.currency, total_minor: Number(facts.totalMinor), commission_minor: Number(commission), platform_funded_minor: Number(subsidy),
       ...factColumns(facts), version: 1, document: JSON.stringify(doc), salt, commitment, created_at: facts.createdAt,
+      address_sealed: await this.orders.privacy.sealFor(trx, p.buyerId, addressField(orderId), JSON.stringify({ address: p.address, salt: address.addressSalt })),
     };
     assert(Number.isSafeInteger(row.total_minor), 'checkout: order total beyond 2^53');
     await trx.insertInto('orders_order').values(row).execute();
@@ -277,7 +289,7 @@ export class CheckoutService {
     return {
       facts, transfers, buyerId: p.buyerId, merchantId: merchant.id,
       lines: p.lines.map(({ v, qty }) => ({ variantId: v.variantId, qty })),
-      view: orderView(row, { address: true, commission: false }),
+      view: orderView(row, { commission: false }, p.address),
     };
   }
 

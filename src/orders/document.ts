@@ -1,10 +1,14 @@
-// The full order document — items, totals, shipping address — and its salted commitment.
-// The ledger entry carries only ids, amounts and the commitment; the buyer's and the merchant's
-// receipt carries the document and the salt, so either can prove the contents offline, and
-// erasing the salt (with the row) leaves nothing personal recoverable from the log.
+// The order document — items, totals, and a commitment to the shipping address — and its salted
+// commitment. The ledger entry carries only ids, amounts and the commitment; the buyer's and the
+// merchant's receipt carries the document and the salt, so either can prove the contents offline.
 //
 // commitment = hex SHA-256(salt ‖ 0x00 ‖ RFC 8785 canonical JSON of the document), with the salt
 // as its base64url text: the ledger's `commitment(value, salt)` construction.
+//
+// The address is committed apart (v2): the document holds shippingAddressCommitment =
+// commitment(canonical address, addressSalt), and the address with its own salt is stored sealed
+// with the buyer's data key. Erasing the buyer shreds both, yet the document, its commitment and
+// every receipt still verify; a receipt issued before erasure also proves the address.
 import { createHash, randomBytes } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { DomainError } from '../shared/index.ts';
@@ -42,7 +46,7 @@ export interface ShippingAddress {
 }
 
 export interface OrderDocument {
-  v: 1;
+  v: 2;
   orderId: string;
   number: string;
   buyerId: string;
@@ -53,7 +57,8 @@ export interface OrderDocument {
   currency: string;
   items: OrderLine[];
   totals: OrderTotals;
-  shippingAddress: ShippingAddress;
+  /** commitment(canonical shipping address, addressSalt): 64 lower-case hex digits. */
+  shippingAddressCommitment: string;
 }
 
 export interface OrderCommitment {
@@ -97,9 +102,9 @@ export function computeTotals(items: readonly Pick<OrderLine, 'qty' | 'unitPrice
 export function orderDocumentProblem(doc: unknown): string | null {
   if (!isObject(doc)) return 'the document is not an object';
   const d = doc;
-  const top = keysProblem(d, 'doc', ['v', 'orderId', 'number', 'buyerId', 'merchantId', 'placedAt', 'paymentMode', 'currency', 'items', 'totals', 'shippingAddress']);
+  const top = keysProblem(d, 'doc', ['v', 'orderId', 'number', 'buyerId', 'merchantId', 'placedAt', 'paymentMode', 'currency', 'items', 'totals', 'shippingAddressCommitment']);
   if (top) return top;
-  if (d['v'] !== 1) return 'doc.v must be 1';
+  if (d['v'] !== 2) return 'doc.v must be 2';
   for (const k of ['orderId', 'buyerId', 'merchantId'] as const) if (typeof d[k] !== 'string' || !ID.test(d[k])) return `doc.${k} is not an id`;
   if (parseOrderNumber(d['number'])?.number !== d['number']) return 'doc.number is not a canonical order number';
   const placedAt = d['placedAt'];
@@ -137,15 +142,44 @@ export function orderDocumentProblem(doc: unknown): string | null {
   if (total < 0n || BigInt(totals['totalMinor'] as string) !== total) return 'doc.totals.totalMinor is not items + shipping − discount';
   if (!AMOUNT.test(total.toString())) return 'doc.totals.totalMinor is too large';
 
-  const addr = d['shippingAddress'];
-  if (!isObject(addr)) return 'doc.shippingAddress is not an object';
-  const ap = keysProblem(addr, 'doc.shippingAddress', ['recipient', 'phone', 'country', 'city', 'line1'], ['region', 'line2', 'postalCode']);
+  if (typeof d['shippingAddressCommitment'] !== 'string' || !HEX64.test(d['shippingAddressCommitment'])) return 'doc.shippingAddressCommitment is not 64 lower-case hex digits';
+  return null;
+}
+
+/** The first thing wrong with a shipping address, or null. Exact: unknown fields are refused too. */
+export function addressProblem(addr: unknown): string | null {
+  if (!isObject(addr)) return 'shippingAddress is not an object';
+  const ap = keysProblem(addr, 'shippingAddress', ['recipient', 'phone', 'country', 'city', 'line1'], ['region', 'line2', 'postalCode']);
   if (ap) return ap;
   for (const k of ['recipient', 'phone', 'city', 'line1', 'region', 'line2', 'postalCode'] as const) {
-    if (addr[k] !== undefined && !isText(addr[k])) return `doc.shippingAddress.${k} is not a single line of 1..${TEXT_MAX} characters`;
+    if (addr[k] !== undefined && !isText(addr[k])) return `shippingAddress.${k} is not a single line of 1..${TEXT_MAX} characters`;
   }
-  if (typeof addr['country'] !== 'string' || !COUNTRY.test(addr['country'])) return 'doc.shippingAddress.country is not an ISO 3166-1 alpha-2 code';
+  if (typeof addr['country'] !== 'string' || !COUNTRY.test(addr['country'])) return 'shippingAddress.country is not an ISO 3166-1 alpha-2 code';
   return null;
+}
+
+/** The address's own commitment under its own salt. Throws DomainError on an invalid address or salt. */
+export function addressCommitment(addr: ShippingAddress, addressSalt: string): string {
+  const problem = addressProblem(addr);
+  if (problem !== null) throw new DomainError('order.invalid_document', `shipping address rejected: ${problem}`, 400);
+  if (!isSalt(addressSalt)) throw new DomainError('order.invalid_document', 'the address salt is not 32 bytes in base64url', 400);
+  return hash(addressSalt, canonicalize(addr)!);
+}
+
+/** A fresh address salt and the address commitment under it. */
+export function commitAddress(addr: ShippingAddress): { addressSalt: string; commitment: string } {
+  const addressSalt = randomBytes(SALT_BYTES).toString('base64url');
+  return { addressSalt, commitment: addressCommitment(addr, addressSalt) };
+}
+
+/** Whether `addr` under `addressSalt` is what the document committed to. Never throws. */
+export function verifyAddressCommitment(addr: unknown, addressSalt: unknown, commitment: unknown): boolean {
+  if (!isSalt(addressSalt) || typeof commitment !== 'string' || !HEX64.test(commitment) || addressProblem(addr) !== null) return false;
+  try {
+    return hash(addressSalt, canonicalize(addr)!) === commitment;
+  } catch {
+    return false;
+  }
 }
 
 /** RFC 8785 canonical JSON of a valid document. Throws DomainError('order.invalid_document'). */

@@ -9,6 +9,7 @@ export {
 } from './flow.ts';
 export {
   commitOrder, verifyOrderCommitment, orderCommitment, canonicalOrder, orderDocumentProblem, computeTotals, orderInit,
+  addressProblem, addressCommitment, commitAddress, verifyAddressCommitment,
   ORDER_ITEMS_MAX, ORDER_QTY_MAX,
   type OrderDocument, type OrderLine, type OrderTotals, type ShippingAddress, type OrderCommitment,
 } from './document.ts';
@@ -20,8 +21,9 @@ export { OrdersService, acting, SYSTEM, RESERVATION_TTL_MS, ORDERS_LIST_LIMIT_MA
 export { CheckoutService, CART_LINES_MAX, type CheckoutInput, type CheckoutView, type CartView, type CartLine } from './checkout.ts';
 export { escrowTransfers, escrowAccounts, lineCommission, refundCommissionShare, walletPaymentId } from './escrow.ts';
 export { verifyOrderReceipt, ORDER_RECEIPT_FORMAT, type OrderReceipt, type OrderReceiptVerdict } from './receipt.ts';
-export type { CatalogPort, InventoryPort, MerchantTerms, CheckoutVariant } from './ports.ts';
+export type { CatalogPort, InventoryPort, MerchantTerms, CheckoutVariant, OrdersPrivacyPort } from './ports.ts';
 export type { OrderView, TimelineStep } from './rows.ts';
 export { ordersRoutes, HTTP_TRANSITIONS } from './routes.ts';
 export { ordersMigrations } from './migrations/index.ts';
 export type { OrdersTables } from './tables.ts';
+export { OrderAnalytics, UNSOLD_STATES, type MerchantSales, type DailySales, type ProductSales, type CurrencySales } from './analytics.ts';

@@ -3,6 +3,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Coupon, Promotion } from '../pricing/index.ts';
+import type { Actor as HttpActor } from '../http/auth.ts';
 
 export type Reader = Kysely<Database> | Transaction<Database>;
 
@@ -68,4 +69,11 @@ export interface CouponsPort {
   use(trx: Transaction<Database>, code: string, userId: string): Promise<void>;
   /** Automatic promotions in force (pricing checks windows and scopes). */
   promotions(db: Reader): Promise<Promotion[]>;
+}
+
+/** The personal-data vault (privacy module): addresses are sealed per buyer, staff reads are recorded. */
+export interface OrdersPrivacyPort {
+  sealFor(trx: Transaction<Database>, userId: string, field: string, value: string): Promise<string>;
+  openFor(db: Kysely<Database> | Transaction<Database>, userId: string, field: string, sealed: string): Promise<string | null>;
+  recordAccess(trx: Transaction<Database>, actor: HttpActor, userId: string, fields: string[], purpose: 'fulfilment', ref?: string): Promise<void>;
 }

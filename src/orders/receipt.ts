@@ -1,10 +1,12 @@
 // An order receipt: the order document and its salt, plus a ledger receipt for each of the order's
 // steps. The buyer or the merchant can prove offline, with only the log's public key, that this
-// document is the one the platform committed to and that every step is in the log. Pure.
+// document is the one the platform committed to and that every step is in the log. With the
+// address and its salt it proves the shipping address too; without them (the buyer was erased) the
+// rest still verifies. Pure.
 import { parseEntry, verifyReceipt, type Receipt, type ReceiptCheck } from '../ledger/index.ts';
-import { verifyOrderCommitment, type OrderDocument } from './document.ts';
+import { verifyAddressCommitment, verifyOrderCommitment, type OrderDocument, type ShippingAddress } from './document.ts';
 
-export const ORDER_RECEIPT_FORMAT = 'chainmall-order-receipt/v1';
+export const ORDER_RECEIPT_FORMAT = 'chainmall-order-receipt/v2';
 
 export interface OrderReceipt {
   format: typeof ORDER_RECEIPT_FORMAT;
@@ -13,6 +15,9 @@ export interface OrderReceipt {
   document: OrderDocument;
   salt: string;
   commitment: string;
+  /** The address the document's shippingAddressCommitment commits to, and that commitment's salt; absent once erased. */
+  shippingAddress?: ShippingAddress;
+  addressSalt?: string;
   /** One per step of the order, oldest first; steps not yet integrated are left out. */
   steps: { seq: number; kind: string; receipt: Receipt }[];
 }
@@ -52,6 +57,10 @@ export function verifyOrderReceipt(input: unknown, vkey: string, opts: { origin?
 
   const docOk = verifyOrderCommitment(doc, r['salt'], r['commitment']) && doc['orderId'] === r['orderId'] && doc['number'] === r['number'];
   add('document-commitment', docOk, docOk ? `the document and salt hash to ${String(r['commitment'])}` : 'the document and salt do not hash to the commitment (or name another order)');
+  if (r['shippingAddress'] !== undefined || r['addressSalt'] !== undefined) {
+    const addrOk = verifyAddressCommitment(r['shippingAddress'], r['addressSalt'], doc['shippingAddressCommitment']);
+    add('address-commitment', addrOk, addrOk ? 'the shipping address and its salt hash to the document\'s address commitment' : 'the shipping address and its salt do not hash to the document\'s address commitment');
+  }
 
   let created = false;
   r['steps'].forEach((s: unknown, i: number) => {

@@ -3,7 +3,7 @@
 import type { Selectable } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { assert } from '../shared/index.ts';
-import type { OrderDocument } from './document.ts';
+import type { OrderDocument, ShippingAddress } from './document.ts';
 import type { OrderFacts, OrderState } from './flow.ts';
 
 export type OrderRow = Selectable<Database['orders_order']>;
@@ -83,11 +83,22 @@ export interface OrderView {
   reviewEndsAt: string | null;
   paymentDueAt: string | null;
   items: { sku: string; name: string; qty: number; unitPriceMinor: string }[];
-  shippingAddress?: OrderDocument['shippingAddress'];
+  /** Only in views for the buyer and the shipping merchant; null once the buyer's personal data was erased. */
+  shippingAddress?: ShippingAddress | null;
   timeline?: TimelineStep[];
 }
 
-export function orderView(row: OrderRow, opts: { address: boolean; commission: boolean }): OrderView {
+/** The vault field an order's sealed address is bound to. */
+export const addressField = (orderId: string) => `order.address:${orderId}`;
+
+/** What address_sealed holds once opened: the address and the salt of its commitment in the document. */
+export interface OpenedAddress {
+  address: ShippingAddress;
+  salt: string;
+}
+
+/** The order as its parties see it; `address` is passed only where the caller may see it (undefined: left out). */
+export function orderView(row: OrderRow, opts: { commission: boolean }, address?: ShippingAddress | null): OrderView {
   const f = factsOf(row);
   const doc = JSON.parse(row.document) as OrderDocument;
   return {
@@ -99,6 +110,6 @@ export function orderView(row: OrderRow, opts: { address: boolean; commission: b
     createdAt: f.createdAt, updatedAt: f.updatedAt, shippedAt: f.shippedAt, deliveredAt: f.deliveredAt, receivedAt: f.receivedAt,
     autoConfirmAt: f.autoConfirmAt, reviewEndsAt: f.reviewEndsAt, paymentDueAt: f.paymentDueAt,
     items: doc.items.map((i) => ({ sku: i.sku, name: i.name, qty: i.qty, unitPriceMinor: i.unitPriceMinor })),
-    ...(opts.address ? { shippingAddress: doc.shippingAddress } : {}),
+    ...(address !== undefined ? { shippingAddress: address } : {}),
   };
 }

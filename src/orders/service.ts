@@ -9,11 +9,11 @@ import type { Ledger, LedgerEventInput, Ticket } from '../ledger/index.ts';
 import type { MoneyService } from '../money/index.ts';
 import { assert, decodeTimeCursor, DomainError, encodeTimeCursor, notFound, type Notify } from '../shared/index.ts';
 import { escrowAccounts, escrowTransfers, walletPaymentId } from './escrow.ts';
-import { apply, orderRefusal, whyNot, type Actor as FlowActor, type OrderEvent, type OrderFacts, type TransitionInput, type TransitionName } from './flow.ts';
-import type { CatalogPort, CouponsPort, InventoryPort, LoyaltyPort, WalletConfirmation } from './ports.ts';
-import type { OrderDocument } from './document.ts';
+import { apply, orderRefusal, TERMINAL_STATES, whyNot, type Actor as FlowActor, type OrderEvent, type OrderFacts, type TransitionInput, type TransitionName } from './flow.ts';
+import type { CatalogPort, CouponsPort, InventoryPort, LoyaltyPort, OrdersPrivacyPort, WalletConfirmation } from './ports.ts';
+import type { OrderDocument, ShippingAddress } from './document.ts';
 import { ORDER_RECEIPT_FORMAT, type OrderReceipt } from './receipt.ts';
-import { factColumns, factsOf, orderView, type EventRow, type OrderRow, type OrderView, type TimelineStep } from './rows.ts';
+import { addressField, factColumns, factsOf, orderView, type EventRow, type OpenedAddress, type OrderRow, type OrderView, type TimelineStep } from './rows.ts';
 
 export const ORDERS_LIST_LIMIT_MAX = 200;
 const LIST_LIMIT_DEFAULT = 50;
@@ -37,6 +37,8 @@ export interface OrdersDeps {
   loyalty?: LoyaltyPort;
   /** Coupons. */
   coupons?: CouponsPort;
+  /** Addresses sealed with the buyer's key; staff reads recorded. */
+  privacy: OrdersPrivacyPort;
 }
 
 /** Who acts, as the flow sees it, and the id the ledger names. */
@@ -102,6 +104,7 @@ export class OrdersService {
   readonly walletConfirmation: WalletConfirmation | undefined;
   readonly loyalty: LoyaltyPort | undefined;
   readonly coupons: CouponsPort | undefined;
+  readonly privacy: OrdersPrivacyPort;
   /** SQLite has one writer and no row locks; PostgreSQL locks the order row for the transition. */
   private readonly rowLocks: boolean;
 
@@ -117,6 +120,7 @@ export class OrdersService {
     this.walletConfirmation = deps.walletConfirmation;
     this.loyalty = deps.loyalty;
     this.coupons = deps.coupons;
+    this.privacy = deps.privacy;
     this.rowLocks = this.db.getExecutor().adapter.constructor.name !== 'SqliteAdapter';
   }
 
@@ -125,15 +129,39 @@ export class OrdersService {
   /** The order if `actor` may see it; 404 otherwise (tenancy: others' orders do not exist for you). */
   async order(actor: HttpActor, id: string, opts: { timeline?: boolean } = {}): Promise<OrderView> {
     const row = await this.visible(this.db, actor, id);
-    const view = orderView(row, this.viewOpts(actor));
+    const opened = await this.addressFor(actor, row);
+    const view = orderView(row, this.viewOpts(actor), opened === undefined ? undefined : (opened?.address ?? null));
     if (opts.timeline) view.timeline = await this.timeline(row.id);
     return view;
   }
 
   private viewOpts(actor: HttpActor) {
-    // The address is for the buyer and the merchant who ships; platform staff see amounts and states.
-    const party = actor.role === 'buyer' || actor.role === 'merchant_staff';
-    return { address: party, commission: actor.role !== 'buyer' };
+    return { commission: actor.role !== 'buyer' };
+  }
+
+  /**
+   * The shipping address, for the buyer and the merchant who ships only (undefined for anyone else;
+   * platform staff see amounts and states). A merchant's read is a pii.accessed entry committed
+   * before the address is returned; null once the buyer was erased.
+   */
+  private async addressFor(actor: HttpActor, row: OrderRow): Promise<OpenedAddress | null | undefined> {
+    if (actor.role !== 'buyer' && actor.role !== 'merchant_staff') return undefined;
+    if (row.address_sealed === null) {
+      // Orders written before addresses were sealed (document v1) carry it in the document.
+      const legacy = (JSON.parse(row.document) as { shippingAddress?: ShippingAddress }).shippingAddress;
+      return legacy ? { address: legacy, salt: '' } : null;
+    }
+    const sealed = row.address_sealed;
+    const open = async (db: Kysely<Database> | Transaction<Database>) => {
+      const text = await this.privacy.openFor(db, row.buyer_id, addressField(row.id), sealed);
+      return text === null ? null : (JSON.parse(text) as OpenedAddress);
+    };
+    if (actor.role === 'buyer') return open(this.db);
+    return this.db.transaction().execute(async (trx) => {
+      const opened = await open(trx);
+      if (opened !== null) await this.privacy.recordAccess(trx, actor, row.buyer_id, ['shippingAddress'], 'fulfilment', `order:${row.id}`);
+      return opened;
+    });
   }
 
   private async visible(db: Kysely<Database> | Transaction<Database>, actor: HttpActor, id: string): Promise<OrderRow> {
@@ -161,6 +189,28 @@ export class OrdersService {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return { items: page.map((r) => orderView(r, this.viewOpts(actor))), nextCursor: more && last ? encodeTimeCursor(last.created_at, last.id) : null };
+  }
+
+  /**
+   * Erasure refuses while the buyer has an open order (its address is still needed to ship or
+   * refund); otherwise the cart goes. Called inside the privacy transaction.
+   */
+  async forgetBuyer(trx: Transaction<Database>, buyerId: string): Promise<void> {
+    const open = await trx.selectFrom('orders_order').select('number').where('buyer_id', '=', buyerId).where('state', 'not in', [...TERMINAL_STATES]).limit(5).execute();
+    if (open.length > 0) throw new DomainError('privacy.orders_open', `orders still open: ${open.map((o) => o.number).join(', ')}; erasure waits until they are completed, cancelled or refunded`, 409);
+    await trx.deleteFrom('orders_cart_item').where('buyer_id', '=', buyerId).execute();
+  }
+
+  /** The buyer's orders with documents, addresses and timelines, for their data export. */
+  async exportFor(buyerId: string): Promise<Record<string, unknown>[]> {
+    const rows = await this.db.selectFrom('orders_order').selectAll().where('buyer_id', '=', buyerId).orderBy('created_at').execute();
+    const actor: HttpActor = { userId: buyerId, role: 'buyer', via: 'session' };
+    const out = [];
+    for (const row of rows) {
+      const opened = await this.addressFor(actor, row);
+      out.push({ ...orderView(row, this.viewOpts(actor), opened?.address ?? null), document: JSON.parse(row.document), timeline: await this.timeline(row.id) });
+    }
+    return out;
   }
 
   /** Every step, oldest first, with its leaf index once integrated. */
@@ -194,7 +244,13 @@ export class OrdersService {
       if (idx === undefined) continue;
       steps.push({ seq: e.seq, kind: e.kind, receipt: await this.ledger.receipt(idx) });
     }
-    return { format: ORDER_RECEIPT_FORMAT, orderId: row.id, number: row.number, document: JSON.parse(row.document) as OrderDocument, salt: row.salt, commitment: row.commitment, steps };
+    const opened = await this.addressFor(actor, row);
+    return {
+      format: ORDER_RECEIPT_FORMAT, orderId: row.id, number: row.number, document: JSON.parse(row.document) as OrderDocument, salt: row.salt, commitment: row.commitment,
+      // Left out once the buyer was erased: the document's address commitment still verifies.
+      ...(opened ? { shippingAddress: opened.address, addressSalt: opened.salt } : {}),
+      steps,
+    };
   }
 
   // ------------------------------------------------------------------ transitions

@@ -26,6 +26,8 @@ export interface OrdersOrderTable {
   document: string;
   salt: string;
   commitment: string;
+  /** {address, salt} sealed with the buyer's data key (privacy vault); unreadable once the buyer is erased. */
+  address_sealed: string | null;
   due_at: string | null;
   created_at: string;
   updated_at: string;

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { isHttps, requireActor, SIGNED_IN } from '../http/auth.ts';
 import { DomainError } from '../shared/index.ts';
 import type { ProfilePatch } from './profile.ts';
-import { AccessQuery, ConsentBody, ConsentHistory, ConsentView, ErasureBody, ErasureView, ExportView, ProfilePatchBody, ProfileView, problems, RotationView, UserParam } from './schema.ts';
+import { AccessQuery, HistoryQuery, ConsentBody, ConsentHistory, ConsentView, ErasureBody, ErasureView, ExportView, ProfilePatchBody, ProfileView, problems, RotationView, UserParam } from './schema.ts';
 import { newVisitorId, type AccessPurpose, type PrivacyService, type Purpose } from './service.ts';
 import { requestSubject, visitorCookie } from './subject.ts';
 
@@ -39,11 +39,11 @@ export const privacyRoutes: FastifyPluginAsync<{ privacy: PrivacyService }> = as
     return privacy.setConsent(subject, req.body);
   });
 
-  app.get('/privacy/consent/history', {
-    schema: { tags, summary: 'Every change of your consent with the leaf index of its ledger entry', response: { 200: ConsentHistory } },
+  app.get<{ Querystring: { cursor?: string; limit?: number } }>('/privacy/consent/history', {
+    schema: { tags, summary: 'Every change of your consent, oldest first, with the leaf index of its ledger entry', querystring: HistoryQuery, response: { 200: ConsentHistory, ...problems(400) } },
   }, async (req) => {
     const subject = requestSubject(req);
-    return { items: subject ? await privacy.consentHistory(subject) : [] };
+    return subject ? privacy.consentHistory(subject, req.query) : { items: [], nextCursor: null };
   });
 
   app.get('/me/profile', {

@@ -1,5 +1,5 @@
 // JSON Schemas of the privacy API: validation in, serialization out, and the OpenAPI source.
-import { ACCESS_PURPOSES, PURPOSES } from './service.ts';
+import { ACCESS_PURPOSES, HISTORY_LIMIT_MAX, PURPOSES } from './service.ts';
 import { ADDRESSES_MAX } from './profile.ts';
 
 const time = { type: 'string', format: 'date-time' } as const;
@@ -27,10 +27,17 @@ export const ConsentBody = {
   additionalProperties: false,
 } as const;
 
+export const HistoryQuery = {
+  type: 'object',
+  properties: { cursor: { type: 'string', maxLength: 32, description: 'nextCursor of the previous page' }, limit: { type: 'integer', minimum: 1, maximum: HISTORY_LIMIT_MAX, default: 50 } },
+  additionalProperties: false,
+} as const;
+
 export const ConsentHistory = {
   type: 'object',
-  required: ['items'],
+  required: ['items', 'nextCursor'],
   properties: {
+    nextCursor: { type: ['string', 'null'] },
     items: {
       type: 'array',
       items: {

@@ -8,7 +8,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Actor } from '../http/auth.ts';
 import type { Database } from '../db/database.ts';
 import type { Json, Ledger } from '../ledger/index.ts';
-import { assert, DomainError, newId } from '../shared/index.ts';
+import { assert, DomainError, newId, notFound } from '../shared/index.ts';
 import { blindIndex, deriveKey, newKey, open, pseudonymOf, seal, unwrapKey, wrapKey } from './crypto.ts';
 import { parseProfilePatch, type Profile, type ProfilePatch } from './profile.ts';
 
@@ -49,6 +49,7 @@ export type WithdrawListener = (trx: Transaction<Database>, pseudonyms: string[]
 export type Exporter = (userId: string, pseudonyms: string[]) => Promise<Json>;
 
 const PSEUDONYM_KEYS_TTL_MS = 30_000;
+export const HISTORY_LIMIT_MAX = 200;
 
 export class PrivacyService {
   private readonly kek: Buffer;
@@ -58,6 +59,8 @@ export class PrivacyService {
   private readonly eraseListeners: EraseListener[] = [];
   private readonly withdrawListeners: WithdrawListener[] = [];
   private readonly exporters = new Map<string, Exporter>();
+  /** Whether a user id exists (accounts); set once at wiring, since accounts itself needs this vault. */
+  private userExists: (db: Db, userId: string) => Promise<boolean> = async () => false;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -72,6 +75,10 @@ export class PrivacyService {
 
   /** Seals stored idempotent responses (they can hold an address) with a platform key. */
   readonly idempotencyKey: Buffer;
+
+  useDirectory(exists: (db: Db, userId: string) => Promise<boolean>): void {
+    this.userExists = exists;
+  }
 
   onErase(listener: EraseListener): void {
     this.eraseListeners.push(listener);
@@ -126,6 +133,18 @@ export class PrivacyService {
     return { version };
   }
 
+  /**
+   * Deletes pseudonym keys retired longer ago than the retention: every event keyed under them has
+   * been purged by then, and without the key nothing can link a leftover pseudonym to anyone.
+   */
+  async purgeRetiredKeys(now: Date, retentionDays: number): Promise<number> {
+    const before = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
+    const r = await this.db.deleteFrom('privacy_pseudonym_key').where('retired_at', 'is not', null).where('retired_at', '<', before).executeTakeFirst();
+    const n = Number(r.numDeletedRows);
+    if (n > 0) this.pseudonymKeys = undefined;
+    return n;
+  }
+
   // ---- consent ----------------------------------------------------------------------------
 
   async consent(subject: Subject): Promise<ConsentState> {
@@ -171,11 +190,33 @@ export class PrivacyService {
     return this.consent(subject);
   }
 
-  /** Every change of the subject's consent, oldest first, with the leaf index of its ledger entry. */
-  async consentHistory(subject: Subject): Promise<ConsentChange[]> {
-    const rows = await this.db.selectFrom('privacy_consent_log').selectAll().where('subject', '=', subjectRef(subject)).orderBy('id').execute();
-    const leaves = await this.ledger.leafIndices(rows.map((r) => Number(r.queue_id)));
-    return rows.map((r) => ({ purpose: r.purpose as Purpose, granted: r.granted === 1, at: r.at, pseudonym: r.pseudonym, leafIndex: leaves.get(Number(r.queue_id)) ?? null }));
+  /** Changes of the subject's consent, oldest first, with the leaf index of each ledger entry; a page after `cursor`. */
+  async consentHistory(subject: Subject, page: { cursor?: string | undefined; limit?: number | undefined } = {}): Promise<{ items: ConsentChange[]; nextCursor: string | null }> {
+    const limit = Math.min(page.limit ?? HISTORY_LIMIT_MAX, HISTORY_LIMIT_MAX);
+    let q = this.db.selectFrom('privacy_consent_log').selectAll().where('subject', '=', subjectRef(subject));
+    if (page.cursor !== undefined) {
+      const after = Number(page.cursor);
+      if (!Number.isSafeInteger(after) || after < 0) throw new DomainError('privacy.bad_cursor', 'cursor is not one this API gave out', 400);
+      q = q.where('id', '>', after);
+    }
+    const rows = await q.orderBy('id').limit(limit + 1).execute();
+    const shown = rows.slice(0, limit);
+    const leaves = await this.ledger.leafIndices(shown.map((r) => Number(r.queue_id)));
+    return {
+      items: shown.map((r) => ({ purpose: r.purpose as Purpose, granted: r.granted === 1, at: r.at, pseudonym: r.pseudonym, leafIndex: leaves.get(Number(r.queue_id)) ?? null })),
+      nextCursor: rows.length > limit ? String(shown.at(-1)!.id) : null,
+    };
+  }
+
+  private async allConsentHistory(subject: Subject): Promise<ConsentChange[]> {
+    const all: ConsentChange[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.consentHistory(subject, { cursor });
+      all.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return all;
   }
 
   // ---- the vault --------------------------------------------------------------------------
@@ -265,8 +306,7 @@ export class PrivacyService {
   async profileForStaff(actor: Actor, userId: string, purpose: AccessPurpose): Promise<Profile> {
     if (actor.role !== 'admin') throw new DomainError('auth.forbidden', 'only platform support reads a user\'s profile', 403);
     return this.db.transaction().execute(async (trx) => {
-      const exists = await trx.selectFrom('accounts_user').select('id').where('id', '=', userId).executeTakeFirst();
-      if (!exists) throw new DomainError('not_found', 'no such user', 404);
+      if (!(await this.userExists(trx, userId))) throw notFound('user');
       const profile = await this.profile(userId, trx);
       if (profile === null) throw new DomainError('privacy.erased', 'this user\'s personal data was erased', 410);
       await this.recordAccess(trx, actor, userId, ['name', 'phone', 'addresses'], purpose);
@@ -290,8 +330,7 @@ export class PrivacyService {
     const pseudonyms = await this.pseudonyms({ userId });
     return this.db.transaction().execute(async (trx) => {
       if (await this.isErased(userId, trx)) throw new DomainError('privacy.already_erased', 'this user was already erased', 409);
-      const exists = await trx.selectFrom('accounts_user').select('id').where('id', '=', userId).executeTakeFirst();
-      if (!exists) throw new DomainError('not_found', 'no such user', 404);
+      if (!(await this.userExists(trx, userId))) throw notFound('user');
       for (const l of this.eraseListeners) await l(trx, userId, pseudonyms);
       const at = this.now().toISOString();
       await trx.deleteFrom('privacy_profile').where('user_id', '=', userId).execute();
@@ -318,11 +357,12 @@ export class PrivacyService {
       userId,
       pseudonyms,
       profile: (await this.profile(userId)) as unknown as Json,
-      consent: (await this.consentHistory(subject)) as unknown as Json,
+      consent: (await this.allConsentHistory(subject)) as unknown as Json,
       accessedBy: access.map((r) => ({ at: r.at, actor: r.actor, role: r.actor_role, fields: r.fields.split(','), purpose: r.purpose, ref: r.ref, leafIndex: leaves.get(Number(r.queue_id)) ?? null })),
     };
     for (const [section, exporter] of this.exporters) out[section] = await exporter(userId, pseudonyms);
-    return out;
+    // Amounts are bigint in the services and decimal strings in JSON.
+    return JSON.parse(JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as Record<string, Json>;
   }
 }
 

@@ -3,6 +3,7 @@
 // the module services, so every fact is in the ledger like any other. Running it twice changes
 // nothing: the admin's e-mail marks a seeded database.
 import type { App } from '../app.ts';
+import { seedDemoBehaviour } from '../recommendations/demo.ts';
 
 export const DEMO_PASSWORD = 'chainmall-demo';
 
@@ -57,9 +58,9 @@ const MERCHANTS: { name: string; slug: string; payOnReceipt: boolean; commission
 ];
 
 const BUYERS = [
-  { email: 'alice@chainmall.test', fundsMinor: 500_000n },
-  { email: 'bob@chainmall.test', fundsMinor: 200_000n },
-  { email: 'carol@chainmall.test', fundsMinor: 50_000n },
+  { email: 'alice@chainmall.test', fundsMinor: 500_000n, name: 'Alice Wang', phone: '+86 138 0013 8000', address: { label: 'home', country: 'CN', region: 'Zhejiang', city: 'Hangzhou', line1: '18 Wensan Road', postalCode: '310012' } },
+  { email: 'bob@chainmall.test', fundsMinor: 200_000n, name: 'Bob Li', phone: '+86 139 0139 9000', address: { label: 'office', country: 'CN', city: 'Shanghai', line1: '1 Century Avenue', line2: 'Floor 21', postalCode: '200120' } },
+  { email: 'carol@chainmall.test', fundsMinor: 50_000n, name: 'Carol Zhang', phone: '+86 137 0137 7000', address: { label: 'home', country: 'CN', city: 'Beijing', line1: '5 Jianguomen Outer Street', postalCode: '100022' } },
 ];
 
 /** Seeds the demo unless already seeded; returns the credentials (also when it was seeded before). */
@@ -70,7 +71,7 @@ export async function seedDemo(app: App): Promise<{ created: boolean; credential
     ...MERCHANTS.map((m) => ({ role: 'merchant_staff', email: m.staff, password: DEMO_PASSWORD, merchant: m.name })),
     ...BUYERS.map((b) => ({ role: 'buyer', email: b.email, password: DEMO_PASSWORD })),
   ];
-  const seeded = await app.db.kysely.selectFrom('accounts_user').select('id').where('email', '=', 'admin@chainmall.test').executeTakeFirst();
+  const seeded = await app.accounts.findByEmail('admin@chainmall.test');
   if (seeded) return { created: false, credentials };
 
   const { user: admin } = await app.accounts.createUser('system', { email: 'admin@chainmall.test', password: DEMO_PASSWORD, role: 'admin' });
@@ -106,7 +107,14 @@ export async function seedDemo(app: App): Promise<{ created: boolean; credential
   for (const b of BUYERS) {
     const { user } = await app.accounts.createUser('system', { email: b.email, password: DEMO_PASSWORD, role: 'buyer' });
     if (app.config.devTopUp) await app.wallet.devTopUp(user.id, { amountMinor: b.fundsMinor });
+    // A profile to show and addresses to pick at checkout: stored sealed with the buyer's own key.
+    await app.privacy.updateProfile({ userId: user.id, role: 'buyer', via: 'session' }, { name: b.name, phone: b.phone, addresses: [{ ...b.address, recipient: b.name, phone: b.phone }] });
   }
+
+  // ---- Recommendations demo: the buyers and some anonymous visitors consent, browse and buy
+  // (generated sessions, ingested through analytics), and the model is built from them.
+  const buyerIds = (await Promise.all(BUYERS.map((b) => app.accounts.findByEmail(b.email)))).flatMap((u) => (u ? [u.id] : []));
+  await seedDemoBehaviour(app, buyerIds);
   return { created: true, credentials };
 }
 

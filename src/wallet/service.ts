@@ -207,6 +207,22 @@ export class WalletService {
 
   // ------------------------------------------------------------------ reads
 
+  /**
+   * Erasure refuses while the user's wallets hold or await money: it would become unclaimable.
+   * Called inside the privacy transaction; locks nothing more than the read.
+   */
+  async refuseErasureWithFunds(trx: Transaction<Database>, userId: string): Promise<void> {
+    const held = (await this.money.balancesOwnedBy(trx, userId, 'buyer_wallet')).filter((b) => b.posted !== 0n || b.reserved !== 0n || b.incoming !== 0n);
+    if (held.length > 0) {
+      throw new DomainError('privacy.funds_held', `withdraw or spend your wallet balance first (${held.map((b) => `${b.posted} ${b.currency}`).join(', ')})`, 409);
+    }
+  }
+
+  /** The user's wallets for their data export. */
+  async exportFor(userId: string): Promise<{ currency: string; postedMinor: string }[]> {
+    return (await this.money.balancesOwnedBy(this.db, userId, 'buyer_wallet')).map((b) => ({ currency: b.currency, postedMinor: b.posted.toString() }));
+  }
+
   /** The user's wallet balance in a currency; zero when no wallet was opened yet. */
   async balance(userId: string, currency: string = DEFAULT_CURRENCY, db: Kysely<Database> = this.db): Promise<WalletBalance> {
     return this.accountBalance(db, this.walletId(userId, currency), currency);
@@ -331,12 +347,9 @@ export class WalletService {
   /** A buyer's user id by e-mail or id; 404 for anyone else. */
   private async findBuyer(to: string): Promise<string> {
     const ref = parseRecipient(to);
-    // AccountsService has no look-up by e-mail: read accounts_user (id and role only), never write it.
-    const row = await this.db
-      .selectFrom('accounts_user')
-      .select(['id', 'role'])
-      .where('email' in ref ? 'email' : 'id', '=', 'email' in ref ? ref.email : ref.userId)
-      .executeTakeFirst();
+    const row = 'email' in ref
+      ? await this.accounts.findByEmail(ref.email)
+      : await this.db.selectFrom('accounts_user').select(['id', 'role']).where('id', '=', ref.userId).executeTakeFirst();
     if (!row || row.role !== 'buyer') throw new DomainError('wallet.recipient_not_found', 'no buyer with that e-mail address or id', 404);
     return row.id;
   }

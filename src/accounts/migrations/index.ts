@@ -47,4 +47,11 @@ export const accountsMigrations = (t: Ddl): Record<string, Migration> => ({
       await db.schema.createIndex('accounts_login_attempt_at').on('accounts_login_attempt').column('at').execute();
     },
   },
+  // E-mails are sealed per user (privacy module) and found by a keyed blind index; old rows are sealed at start.
+  '2026-11-26-accounts-sealed-email': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('accounts_user').addColumn('email_index', 'text').execute();
+      await db.schema.createIndex('accounts_user_email_index').on('accounts_user').column('email_index').unique().execute();
+    },
+  },
 });

@@ -77,4 +77,11 @@ export const ordersMigrations = (t: Ddl): Record<string, Migration> => ({
       await db.schema.alterTable('orders_order').addColumn('platform_funded_minor', t.bigint, (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  '2026-11-26-orders-sealed-address': {
+    // The shipping address (with its commitment salt) sealed with the buyer's data key; the document
+    // keeps only the address commitment, so erasing the buyer leaves every order verifiable.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('orders_order').addColumn('address_sealed', 'text').execute();
+    },
+  },
 });
