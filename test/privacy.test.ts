@@ -6,7 +6,6 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import { parseEntry, type LedgerEvent } from '../src/ledger/index.ts';
-import { ownedAccountId, systemAccountId } from '../src/money/index.ts';
 import { verifyOrderReceipt } from '../src/orders/index.ts';
 import { backends } from './helpers/backends.ts';
 import { expectOk, expectProblem, startWorld, type Caller, type World } from './helpers/world.ts';
@@ -56,14 +55,7 @@ describe.each(backends())('privacy on $name', (backend) => {
     return v;
   }
 
-  async function fund(b: Caller, amount: bigint): Promise<void> {
-    await w.app.db.kysely.transaction().execute(async (trx) => {
-      await w.app.money.ensureSystemAccounts(trx, 'CNY');
-      const wallet = ownedAccountId('buyer_wallet', b.userId, 'CNY');
-      await w.app.money.ensureAccount(trx, { id: wallet, kind: 'buyer_wallet', owner: b.userId, currency: 'CNY' });
-      await w.app.money.transfer(trx, { id: `fund:${randomBytes(6).toString('hex')}`, debit: systemAccountId('gateway_clearing'), credit: wallet, amount, currency: 'CNY', code: 'test_funding' });
-    });
-  }
+  const fund = (b: Caller, amount: bigint) => w.fund(b.userId, amount);
 
   beforeAll(async () => {
     w = await startWorld(backend);

@@ -4,7 +4,8 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createApp, type App, type AppExtras } from '../../src/app.ts';
 import type { AppConfig } from '../../src/config.ts';
 import type { Role } from '../../src/accounts/index.ts';
-import { checkBalances } from '../../src/money/index.ts';
+import { randomBytes } from 'node:crypto';
+import { checkBalances, ownedAccountId, systemAccountId } from '../../src/money/index.ts';
 import { expectLogVerifies } from './audit.ts';
 import type { Backend, Sandbox } from './backends.ts';
 
@@ -25,6 +26,8 @@ export interface World {
   anon(method: InjectOptions['method'], url: string, payload?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   /** A user with an API token. Fast: tests run with a low scrypt cost. */
   user(role: Role, opts?: { merchantId?: string; email?: string }): Promise<Caller>;
+  /** Credits the user's CNY wallet from gateway clearing, as a confirmed top-up would. */
+  fund(userId: string, amountMinor: bigint): Promise<void>;
   /** After every test: per currency the balances sum to zero, and the log verifies. */
   checkInvariants(): Promise<void>;
   close(): Promise<void>;
@@ -47,6 +50,14 @@ export async function startWorld(backend: Backend, overrides: Partial<AppConfig>
       const { token } = await app.accounts.createApiToken(user.id, { name: 'test' });
       const auth = `Bearer ${token}`;
       return { userId: user.id, email, role, ...(opts.merchantId ? { merchantId: opts.merchantId } : {}), auth, call: inject(auth) };
+    },
+    async fund(userId, amountMinor) {
+      await app.db.kysely.transaction().execute(async (trx) => {
+        await app.money.ensureSystemAccounts(trx, 'CNY');
+        const wallet = ownedAccountId('buyer_wallet', userId, 'CNY');
+        await app.money.ensureAccount(trx, { id: wallet, kind: 'buyer_wallet', owner: userId, currency: 'CNY' });
+        await app.money.transfer(trx, { id: `fund:${randomBytes(8).toString('hex')}`, debit: systemAccountId('gateway_clearing'), credit: wallet, amount: amountMinor, currency: 'CNY', code: 'test_funding' });
+      });
     },
     async checkInvariants() {
       const imbalances = await checkBalances(app.db.kysely);
