@@ -48,6 +48,8 @@ export interface AppConfig {
   /** Wallet payments above this amount (integer minor units) need an SMS one-time code. */
   walletSmsThresholdMinor: number;
   /** Base64 32-byte master key for personal data (envelope encryption); else masterKeyFile, created on first start. */
+  /** Serve the built web app (dist/web) at `/`; false keeps the plain landing page. */
+  webApp?: boolean;
   masterKey?: string | undefined;
   masterKeyFile?: string | undefined;
   /** Behaviour events are deleted this many days after they happened (ANALYTICS_RETENTION_DAYS). */

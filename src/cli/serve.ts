@@ -1,10 +1,12 @@
 import { createApp } from '../app.ts';
 import { configFromEnv } from '../config.ts';
 import { printCredentials, seedDemo } from '../seed/index.ts';
+import { buildWebIfNeeded } from './web-build.ts';
 
 /** Serves the API; seeds the demo data first unless SEED=off (or NODE_ENV=production). */
 export async function serve(): Promise<void> {
   const config = configFromEnv();
+  if (process.env.WEB_BUILD !== 'off') await buildWebIfNeeded();
   const app = await createApp(config);
   if (process.env.SEED !== 'off' && process.env.NODE_ENV !== 'production') {
     const { created, credentials } = await seedDemo(app);
@@ -14,6 +16,7 @@ export async function serve(): Promise<void> {
   const url = await app.listen();
   const where = config.databaseUrl ? 'PostgreSQL' : `SQLite ${app.db.config.sqlitePath}`;
   console.log(`chainmall listening on ${url} (${where})`);
+  console.log(`web app:      ${url}/`);
   console.log(`API docs:     ${url}/docs`);
   if (app.sandbox) console.log(`sandbox payment gateway: ${app.sandbox.url} (the default payment provider in development)`);
   console.log(`log origin:   ${config.origin}`);

@@ -10,6 +10,7 @@ import { installIdempotency } from './idempotency.ts';
 import { ledgerRoutes, logRoutes } from '../ledger/index.ts';
 import { installProblemHandlers, ProblemSchema } from './problem.ts';
 import { homePage } from './home.ts';
+import { installWebApp } from './web.ts';
 import { installResponseValidation } from './response-validation.ts';
 import type { AppConfig } from '../config.ts';
 import type { MoneyService } from '../money/index.ts';
@@ -75,7 +76,8 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
-  installProblemHandlers(app);
+  let pages: Awaited<ReturnType<typeof installWebApp>> = null;
+  installProblemHandlers(app, () => pages);
   app.addSchema(ProblemSchema);
   if (deps.config.validateResponses) await installResponseValidation(app);
   installAuth(app, deps.accounts);
@@ -118,7 +120,8 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(homePage(deps.ledger)));
+  pages = deps.config.webApp === false ? null : await installWebApp(app);
+  if (!pages) app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(homePage(deps.ledger)));
   app.get('/api/health', { schema: { hide: true } }, async () => ({
     ok: true,
     sequencer: deps.ledger.sequencer.isLeader ? 'leader' : 'follower',

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../shared/errors.ts';
 
 export interface Problem {
@@ -57,7 +57,8 @@ export function sendProblem(reply: FastifyReply, status: number, code: string, d
 }
 
 /** Every error leaves as problem+json; internals never leak into a 500. */
-export function installProblemHandlers(app: FastifyInstance): void {
+/** `pages`: answers GETs for the web app's own paths (client-side routes) before the 404. */
+export function installProblemHandlers(app: FastifyInstance, pages?: () => ((req: FastifyRequest, reply: FastifyReply) => FastifyReply | null) | null): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof DomainError) return sendProblem(reply, err.status, err.code, err.message, err.extra);
     if (err.code === 'FST_RESPONSE_VALIDATION_FAILED_VALIDATION') {
@@ -75,5 +76,5 @@ export function installProblemHandlers(app: FastifyInstance): void {
     req.log.error({ err }, 'unhandled error');
     return sendProblem(reply, 500, 'internal', 'An internal error occurred; it has been logged.');
   });
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, 'not_found', `No route for ${req.method} ${req.url.split('?')[0]}`));
+  app.setNotFoundHandler((req, reply) => pages?.()?.(req, reply) ?? sendProblem(reply, 404, 'not_found', `No route for ${req.method} ${req.url.split('?')[0]}`));
 }

@@ -1,0 +1,70 @@
+// End-to-end harness: the real server (API, web app, sandbox gateway) on a free port, and Debian's
+// Chromium driven by playwright-core. Every request a page makes is checked: the app may talk only
+// to its own server. Screenshots go to test-artifacts/.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createApp, type App } from '../../src/app.ts';
+import type { AppConfig } from '../../src/config.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const ARTIFACTS = path.resolve('test-artifacts');
+
+/** Browser tests run wherever Chromium is installed; in CI (.ci/run installs it) its absence is a failure. */
+export const haveBrowser = fs.existsSync(CHROMIUM) || process.env.CI === 'true';
+if (!haveBrowser) console.warn(`end-to-end tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does)`);
+
+export interface E2E {
+  app: App;
+  url: string;
+  browser: Browser;
+  /** Requests pages made to any host other than the server, as "METHOD url". */
+  foreign: string[];
+  context(opts?: { mobile?: boolean; locale?: string }): Promise<BrowserContext>;
+  shot(page: Page, name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startE2E(overrides: Partial<AppConfig> = {}): Promise<E2E> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chainmall-e2e-'));
+  const app = await createApp({ dataDir, host: '127.0.0.1', port: 0, logLevel: 'silent', maxDelayMs: 10, scryptLn: 10, jobs: true, jobIntervalMs: 200, sandboxGateway: true, validateResponses: true, ...overrides });
+  const url = await app.listen();
+  const own = new URL(url).host;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const foreign: string[] = [];
+  const contexts: BrowserContext[] = [];
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  return {
+    app,
+    url,
+    browser,
+    foreign,
+    async context(opts = {}) {
+      const ctx = await browser.newContext({
+        baseURL: url,
+        locale: opts.locale ?? 'en-US',
+        ...(opts.mobile ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : { viewport: { width: 1280, height: 900 } }),
+      });
+      // Pages of the app may reach only the server itself (the sandbox gateway's own pages are the provider's, not ours).
+      ctx.on('request', (req) => {
+        const u = new URL(req.url());
+        if (u.protocol === 'data:' || u.protocol === 'blob:' || u.host === own) return;
+        const from = req.frame().url();
+        if (from.startsWith(url)) foreign.push(`${req.method()} ${req.url()}`);
+      });
+      contexts.push(ctx);
+      return ctx;
+    },
+    async shot(page, name) {
+      await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => undefined);
+      await browser.close().catch(() => undefined);
+      await app.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// Messages shared by every area: navigation, states, errors, sign-in.
+import { register } from './i18n.ts';
+
+register({
+  en: {
+    'app.name': 'chainmall',
+    'nav.store': 'Shop', 'nav.cart': 'Cart', 'nav.orders': 'My orders', 'nav.wallet': 'Wallet', 'nav.account': 'Account',
+    'nav.merchant': 'Merchant console', 'nav.admin': 'Admin', 'nav.explorer': 'Ledger explorer', 'nav.verify': 'Verify a receipt',
+    'nav.signin': 'Sign in', 'nav.signout': 'Sign out', 'nav.language': 'Language', 'nav.menu': 'Main navigation', 'nav.skip': 'Skip to content',
+    'state.loading': 'Loading…', 'state.empty': 'Nothing here yet.', 'state.retry': 'Try again', 'state.saving': 'Saving…', 'state.saved': 'Saved',
+    'error.network': 'The server could not be reached. Check your connection and try again.',
+    'error.401': 'Please sign in first.', 'error.403': 'Your account may not do this.', 'error.404': 'This was not found (or is not yours).',
+    'error.409': 'This cannot be done now: {detail}', 'error.429': 'Too many attempts. Wait a moment and try again.',
+    'error.400': 'Please check what you entered: {detail}', 'error.500': 'Something went wrong on our side. Please try again.',
+    'error.generic': 'Something went wrong: {detail}',
+    'auth.title': 'Sign in', 'auth.register': 'Create an account', 'auth.email': 'E-mail', 'auth.password': 'Password',
+    'auth.submit': 'Sign in', 'auth.create': 'Create account', 'auth.toRegister': 'New here? Create an account', 'auth.toSignin': 'Already have an account? Sign in',
+    'auth.passwordHint': 'At least 8 characters',
+    'notfound.title': 'Page not found', 'notfound.back': 'Back to the shop',
+    'common.save': 'Save', 'common.cancel': 'Cancel', 'common.more': 'Load more', 'common.close': 'Close', 'common.search': 'Search',
+    'common.yes': 'Yes', 'common.no': 'No', 'common.total': 'Total', 'common.status': 'Status', 'common.actions': 'Actions',
+  },
+  'zh-CN': {
+    'app.name': '链商城',
+    'nav.store': '商城', 'nav.cart': '购物车', 'nav.orders': '我的订单', 'nav.wallet': '钱包', 'nav.account': '账户',
+    'nav.merchant': '商家后台', 'nav.admin': '平台管理', 'nav.explorer': '账本浏览器', 'nav.verify': '验证凭证',
+    'nav.signin': '登录', 'nav.signout': '退出', 'nav.language': '语言', 'nav.menu': '主导航', 'nav.skip': '跳到正文',
+    'state.loading': '加载中…', 'state.empty': '暂无内容。', 'state.retry': '重试', 'state.saving': '保存中…', 'state.saved': '已保存',
+    'error.network': '无法连接服务器，请检查网络后重试。',
+    'error.401': '请先登录。', 'error.403': '您的账户无权执行此操作。', 'error.404': '未找到（或不属于您）。',
+    'error.409': '当前无法执行：{detail}', 'error.429': '尝试次数过多，请稍后再试。',
+    'error.400': '请检查输入：{detail}', 'error.500': '服务器出错了，请重试。',
+    'error.generic': '出错了：{detail}',
+    'auth.title': '登录', 'auth.register': '注册账户', 'auth.email': '电子邮箱', 'auth.password': '密码',
+    'auth.submit': '登录', 'auth.create': '注册', 'auth.toRegister': '新用户？注册账户', 'auth.toSignin': '已有账户？登录',
+    'auth.passwordHint': '至少 8 个字符',
+    'notfound.title': '页面不存在', 'notfound.back': '返回商城',
+    'common.save': '保存', 'common.cancel': '取消', 'common.more': '加载更多', 'common.close': '关闭', 'common.search': '搜索',
+    'common.yes': '是', 'common.no': '否', 'common.total': '合计', 'common.status': '状态', 'common.actions': '操作',
+  },
+});

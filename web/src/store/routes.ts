@@ -1,0 +1,4 @@
+// The store area's pages.
+import type { AppRoute } from '../app.tsx';
+
+export const storeRoutes: AppRoute[] = [];

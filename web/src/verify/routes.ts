@@ -1,0 +1,4 @@
+// The verify area's pages.
+import type { AppRoute } from '../app.tsx';
+
+export const verifyRoutes: AppRoute[] = [];
