@@ -13,9 +13,9 @@ export default defineConfig({
   resolve: {
     alias: {
       // The browser runs the server's own pure verifiers (src/ledger, src/orders): node:crypto is
-      // replaced by a shim over @noble/hashes and @noble/curves, Buffer by the buffer package.
+      // replaced by a shim over @noble/hashes and @noble/curves, Buffer by the buffer package (with base64url added: src/verify/buffer-shim.ts).
       'node:crypto': here('src/verify/crypto-shim.ts'),
-      'node:buffer': 'buffer',
+      'node:buffer': here('src/verify/buffer-shim.ts'),
     },
   },
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },

@@ -17,18 +17,19 @@ export const webBuilt = (dir = WEB_DIST) => fs.existsSync(path.join(dir, 'index.
 /** Registers the app's files; returns the page fallback for the not-found handler, or null when there is no build. */
 export async function installWebApp(app: FastifyInstance, dir = WEB_DIST): Promise<((req: FastifyRequest, reply: FastifyReply) => FastifyReply | null) | null> {
   if (!webBuilt(dir)) return null;
-  const index = fs.readFileSync(path.join(dir, 'index.html'));
+  // Read per page, and files looked up per request: a rebuild while the server runs is served at once.
+  const index = () => fs.readFileSync(path.join(dir, 'index.html'));
   await app.register(fastifyStatic, {
     root: dir,
     prefix: '/',
-    wildcard: false,
+    wildcard: true,
     index: false,
     setHeaders(res, file) {
       // Vite names assets by content hash: they never change under one name.
       res.header('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
-  const page = (reply: FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').send(index);
+  const page = (reply: FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').send(index());
   app.get('/', { schema: { hide: true } }, async (_req, reply) => page(reply));
   return (req, reply) => {
     const pathname = req.url.split('?')[0]!;

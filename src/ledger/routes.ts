@@ -4,7 +4,7 @@ import { notFound } from '../shared/errors.ts';
 import { toB64 } from '../shared/bytes.ts';
 import { parseEntry } from './entry.ts';
 import { hashLeaf } from './merkle.ts';
-import { BlockView, ConsistencyView, EntryView, EntryWithReceipt, indexParam, KeyView, page, pageQuery, ReceiptView } from './schema.ts';
+import { BlockView, ConsistencyView, EntryView, EntryWithReceipt, indexParam, KeyView, OrderEntriesParams, OrderEntriesView, page, pageQuery, ReceiptView } from './schema.ts';
 import type { Ledger } from './service.ts';
 import type { Block } from './store.ts';
 
@@ -97,6 +97,27 @@ export const ledgerRoutes: FastifyPluginAsync<{ ledger: Ledger }> = async (app, 
     '/entries/:index/receipt',
     { schema: { tags, summary: 'The receipt of an entry, to keep and verify offline', params: indexParam('index'), response: { 200: { $ref: 'Receipt#' } } } },
     async (req) => ledger.receipt(Number((req.params as { index: string }).index)),
+  );
+
+  app.get(
+    '/orders/:ref/entries',
+    {
+      schema: {
+        tags,
+        summary: "An order's signed entries, oldest first, by order id or order number (CM-…); empty if none",
+        params: OrderEntriesParams,
+        querystring: pageQuery('first leaf index to look from'),
+        response: { 200: OrderEntriesView },
+      },
+    },
+    async (req) => {
+      const q = req.query as Page;
+      const from = q.cursor === undefined ? 0 : Number(q.cursor);
+      const { orderId, entries } = await ledger.orderEntries((req.params as { ref: string }).ref, q.limit + 1, from);
+      const more = entries.length > q.limit;
+      const items = entries.slice(0, q.limit);
+      return { orderId, items: items.map((r) => entryView(r.idx, r.body)), nextCursor: more ? String(items[items.length - 1]!.idx + 1) : null };
+    },
   );
 
   app.get(

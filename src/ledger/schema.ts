@@ -92,3 +92,17 @@ export const page = (item: object) =>
 
 export const indexParam = (name: string) =>
   ({ type: 'object', required: [name], properties: { [name]: { type: 'string', pattern: '^[0-9]{1,16}$' } } }) as const;
+
+export const OrderEntriesParams = {
+  type: 'object',
+  required: ['ref'],
+  properties: { ref: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'an order id, or an order number (CM-…)' } },
+} as const;
+
+// EntryView without its $id: one schema id may be registered once.
+const { $id: _entryId, ...EntryShape } = EntryView;
+export const OrderEntriesView = {
+  type: 'object',
+  required: ['orderId', 'items', 'nextCursor'],
+  properties: { orderId: { type: ['string', 'null'] }, items: { type: 'array', items: EntryShape }, nextCursor: { type: ['string', 'null'] } },
+} as const;

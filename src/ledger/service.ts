@@ -1,10 +1,10 @@
 import type SQLite from 'better-sqlite3';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { assert } from '../shared/assert.ts';
 import type { Database } from '../db/database.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { toB64 } from '../shared/bytes.ts';
-import { entryBytes, type LedgerEventInput } from './entry.ts';
+import { entryBytes, parseEntry, type LedgerEventInput } from './entry.ts';
 import { consistencyPlan, inclusionPlan } from './merkle.ts';
 import type { Receipt } from './receipt.ts';
 import type { Sequencer } from './sequencer.ts';
@@ -16,6 +16,8 @@ export interface Ticket {
 }
 
 const WAIT_POLL_MS = 25;
+/** Most entries orderEntries returns for one order. */
+export const ORDER_ENTRIES_MAX = 200;
 
 function sqliteAppend(db: SQLite.Database) {
   return {
@@ -130,6 +132,42 @@ export class Ledger {
       for (const r of rows) out.set(Number(r.queue_id), Number(r.idx));
     }
     return out;
+  }
+
+  /**
+   * The signed entries about one order (subject.order), oldest first, found by the order id or by
+   * its number (CM-…, named in the order.created entry). For the public explorer: the log is public,
+   * and entries carry ids and amounts, no personal data. A database scan of entry texts (no index on
+   * subjects yet), from leaf index `from`, at most `limit`; every match is re-checked on the parsed entry.
+   */
+  async orderEntries(ref: string, limit = ORDER_ENTRIES_MAX, from = 0): Promise<{ orderId: string | null; entries: { idx: number; body: Uint8Array }[] }> {
+    assert(/^[A-Za-z0-9_-]{1,64}$/.test(ref), 'ledger.orderEntries: ref must be an id or an order number');
+    const size = (await this.latest())?.treeSize ?? 0;
+    const text = this.sqlite ? sql<string>`cast(body as text)` : sql<string>`convert_from(body, 'UTF8')`;
+    const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const scan = (needle: string, n: number, start = 0) =>
+      this.db
+        .selectFrom('ledger_entry')
+        .select(['idx', 'body'])
+        .where('idx', '>=', start)
+        .where('idx', '<', size)
+        .where(sql<boolean>`${text} like ${like(needle)} escape '\\'`)
+        .orderBy('idx')
+        .limit(n)
+        .execute();
+    let orderId = ref;
+    if (/^CM-/.test(ref)) {
+      const created = (await scan(`"number":"${ref}"`, 20))
+        .map((r) => parseEntry(new Uint8Array(r.body)))
+        .find((e) => e.kind === 'order.created' && e.data['number'] === ref && typeof e.subject['order'] === 'string');
+      if (!created) return { orderId: null, entries: [] };
+      orderId = created.subject['order']!;
+    }
+    const rows = await scan(`"order":"${orderId}"`, limit, from);
+    const entries = rows
+      .map((r) => ({ idx: Number(r.idx), body: new Uint8Array(r.body) }))
+      .filter((r) => parseEntry(r.body).subject['order'] === orderId);
+    return { orderId: entries.length || from > 0 ? orderId : null, entries };
   }
 
   async latest(): Promise<Block | undefined> {

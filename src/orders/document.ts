@@ -11,7 +11,7 @@
 // every receipt still verify; a receipt issued before erasure also proves the address.
 import { createHash, randomBytes } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { DomainError } from '../shared/index.ts';
+import { DomainError } from '../shared/errors.ts';
 import { PAYMENT_MODES, type OrderInit, type OrderTerms, type PaymentMode } from './flow.ts';
 import { parseOrderNumber } from './numbers.ts';
 

@@ -4,8 +4,9 @@
 // the caller passes `now`. `apply` returns the next facts and the ledger event to append in the
 // same transaction as the row update. Event data holds ids, amounts (decimal strings of minor
 // units), times and carrier locations; never names, addresses or free text.
-import type { Json } from '../ledger/index.ts';
-import { assert, DomainError } from '../shared/index.ts';
+import type { Json } from '../ledger/entry.ts';
+import { assert } from '../shared/assert.ts';
+import { DomainError } from '../shared/errors.ts';
 import { parseOrderNumber } from './numbers.ts';
 
 export const ORDER_STATES = [

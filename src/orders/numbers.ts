@@ -3,7 +3,7 @@
 // The check symbol is Luhn mod 32 over the date digits and the body, so every single-symbol
 // substitution (and most adjacent swaps) is caught before a lookup.
 import { randomBytes } from 'node:crypto';
-import { assert } from '../shared/index.ts';
+import { assert } from '../shared/assert.ts';
 
 /** Crockford base32: no I, L, O, U. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -3,7 +3,9 @@
 // document is the one the platform committed to and that every step is in the log. With the
 // address and its salt it proves the shipping address too; without them (the buyer was erased) the
 // rest still verifies. Pure.
-import { parseEntry, verifyReceipt, type Receipt, type ReceiptCheck } from '../ledger/index.ts';
+// The pure files, not the module index: the web app runs this in the browser (web/src/verify).
+import { parseEntry } from '../ledger/entry.ts';
+import { verifyReceipt, type Receipt, type ReceiptCheck } from '../ledger/receipt.ts';
 import { verifyAddressCommitment, verifyOrderCommitment, type OrderDocument, type ShippingAddress } from './document.ts';
 
 export const ORDER_RECEIPT_FORMAT = 'chainmall-order-receipt/v2';

@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { useLocation } from 'preact-iso';
 import { LOCALES, locale, setLocale, t, type Locale } from '../lib/i18n.ts';
 import { signOut, user } from '../lib/session.ts';
+import { ConsentBanner } from '../store/consent-banner.tsx';
 
 export function Layout({ children }: { children: ComponentChildren }) {
   const { url, route } = useLocation();
@@ -42,6 +43,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
         </div>
       </header>
       <main id="main">{children}</main>
+      <ConsentBanner />
     </>
   );
 }
