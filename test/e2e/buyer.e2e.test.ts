@@ -221,23 +221,36 @@ describe.runIf(haveBrowser)('buyer journey', () => {
     await page.getByRole('status').filter({ hasText: 'Paid — thank you!' }).waitFor({ timeout: 20_000 });
     expect(e.foreign).toEqual([]);
   }, 60_000);
-  it('confirms receipt after the merchant ships, reviews the line, asks for a refund and downloads the receipt', async () => {
-    // The merchant's side, through the API: accept, allocate, ship, one carrier scan.
+  it('the merchant ships with transit scans; the buyer confirms receipt, reviews, downloads the receipt and sees it verified in the browser; a one-character change fails; the explorer shows the order', async () => {
+    // The merchant's side, in the merchant console: accept, allocate, ship, two carrier scans.
     const staff = await request.newContext({ baseURL: e.url });
     expect((await staff.post('/api/auth/login', { data: { email: 'apparel@chainmall.test', password: DEMO_PASSWORD } })).ok()).toBe(true);
-    const orders = await (await staff.get('/api/orders?limit=10')).json() as { items: { id: string; state: string; paid: boolean }[] };
+    const orders = await (await staff.get('/api/orders?limit=10')).json() as { items: { id: string; number: string; state: string; paid: boolean }[] };
     const order = orders.items.find((o) => o.state === 'created' && o.paid)!;
     expect(order).toBeDefined();
-    const locations = await (await staff.get('/api/merchant/locations')).json() as { items: { id: string }[] };
-    const step = async (t: string, data: Record<string, string> = {}) => {
-      const r = await staff.post(`/api/orders/${order.id}/${t}`, { data, headers: { 'idempotency-key': crypto.randomUUID() } });
-      expect(r.status(), `${t}: ${await r.text()}`).toBe(200);
-    };
-    await step('accept');
-    await step('allocate', { locationId: locations.items[0]!.id });
-    await step('ship', { carrier: 'SF Express', trackingNumber: 'SF1234567890' });
-    await step('transit', { location: 'Shanghai sorting centre', at: new Date().toISOString() });
     await staff.dispose();
+    const console_ = await (await e.context()).newPage();
+    console_.setDefaultTimeout(10_000);
+    await console_.goto(`/signin?next=${encodeURIComponent(`/merchant/orders/${order.id}`)}`);
+    await console_.getByLabel('E-mail').fill('apparel@chainmall.test');
+    await console_.getByLabel('Password').fill(DEMO_PASSWORD);
+    await console_.getByRole('button', { name: 'Sign in' }).click();
+    await console_.getByRole('heading', { name: /^Order CM-/ }).waitFor();
+    await console_.getByRole('button', { name: 'Essential only' }).click({ timeout: 2000 }).catch(() => undefined);
+    await console_.getByRole('button', { name: 'Accept order' }).click();
+    const location = console_.getByLabel('Ship from location');
+    await location.locator('option').nth(1).waitFor({ state: 'attached' });
+    await location.selectOption({ index: 1 });
+    await console_.getByRole('button', { name: 'Allocate' }).click();
+    await console_.getByLabel('Carrier').fill('SF Express');
+    await console_.getByLabel('Tracking number').fill('SF1234567890');
+    await console_.getByRole('button', { name: 'Mark shipped' }).click();
+    for (const where of ['Hangzhou sorting centre', 'Shanghai sorting centre']) {
+      await console_.getByLabel('Scan location').fill(where);
+      await console_.getByRole('button', { name: 'Add transit event' }).click();
+      await expect.poll(() => console_.getByText(`Scanned at ${where}`).count()).toBe(1);
+    }
+    await e.shot(console_, 'journey-merchant-shipped');
 
     const ctx = await e.context();
     const page = await ctx.newPage();
@@ -256,9 +269,33 @@ describe.runIf(haveBrowser)('buyer journey', () => {
 
     // The receipt downloads as a JSON file.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download receipt' }).click()]);
-    const receipt = JSON.parse(fs.readFileSync(await download.path(), 'utf8')) as { format: string; steps: unknown[] };
+    const text = fs.readFileSync(await download.path(), 'utf8');
+    const receipt = JSON.parse(text) as { format: string; steps: unknown[] };
     expect(receipt.format).toBe('chainmall-order-receipt/v2');
     expect(receipt.steps.length).toBeGreaterThanOrEqual(6);
+
+    // Verified in the browser, by the same verifiers the server uses, with only the log's key.
+    await page.getByRole('button', { name: 'Verify this order in my browser' }).click();
+    await page.waitForURL('**/verify');
+    await page.getByText('Verified', { exact: true }).first().waitFor();
+    await expect.poll(() => page.getByRole('row', { name: /Order document commitment/ }).textContent()).toContain('Passed');
+    await e.shot(page, 'journey-receipt-verified');
+    // The downloaded file with one character changed (a unit price in the document) fails, and says why.
+    const altered = text.replace(/("unitPriceMinor": ?")(\d)/, (_m, head: string, d: string) => `${head}${d === '9' ? '8' : String(Number(d) + 1)}`);
+    expect(altered).not.toBe(text);
+    expect(altered.length).toBe(text.length);
+    await page.getByLabel('Receipt (JSON)').fill(altered);
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    await page.getByText('Failed', { exact: true }).first().waitFor();
+    await expect.poll(() => page.getByRole('row', { name: /Order document commitment/ }).textContent()).toContain('do not hash to the commitment');
+    await e.shot(page, 'journey-receipt-failed');
+    // The explorer finds the order's entries by its number.
+    await page.goto(`/explorer/search?q=${encodeURIComponent(order.number)}`);
+    await page.getByText('order.created').first().waitFor();
+    await page.getByText('order.confirm_receipt').first().waitFor();
+    await e.shot(page, 'journey-explorer-order');
+    await page.goto(`/account/orders/${order.id}`);
+    await visible(page, 'heading', 'Timeline');
 
     // Ask for part of the money back.
     const refund = page.getByRole('form', { name: 'Request a refund' });

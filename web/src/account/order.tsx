@@ -1,7 +1,8 @@
 // One order: its items, the timeline of every step with its ledger entry, and what the buyer can
 // do in its state (pay, confirm receipt, ask for a refund, review, download the receipt).
 import { useState } from 'preact/hooks';
-import { useRoute } from 'preact-iso';
+import { useLocation, useRoute } from 'preact-iso';
+import { handOverReceipt } from '../verify/handover.ts';
 import { api } from '../lib/api.ts';
 import { dateTime, money, parseMoney } from '../lib/format.ts';
 import { t } from '../lib/i18n.ts';
@@ -59,6 +60,7 @@ function Items({ o }: { o: Order }) {
 const REFUND_REASONS = ['damaged', 'not_as_described', 'missing_items', 'wrong_item', 'changed_mind'] as const;
 
 function Actions({ o, reload }: { o: Order; reload: () => void }) {
+  const { route } = useLocation();
   const post = (path: string, body: unknown = {}) => api.command<Order>(`/api/orders/${encodeURIComponent(o.id)}/${path}`, body).then(reload);
   const payable = !o.paid && (o.mode === 'prepaid' ? ['created', 'accepted', 'payment_failed'].includes(o.state) : o.state === 'received');
   const cancellable = ['created', 'accepted', 'allocated', 'payment_failed'].includes(o.state);
@@ -73,6 +75,7 @@ function Actions({ o, reload }: { o: Order; reload: () => void }) {
         {receivable && <ActionButton class="primary" action={() => post('confirm-receipt')}>{t('account.order.confirm')}</ActionButton>}
         {cancellable && <ActionButton class="danger" action={() => post('cancel', { reason: 'buyer_cancelled' })}>{t('account.order.cancel')}</ActionButton>}
         <ActionButton action={async () => downloadJson(await api.get(`/api/orders/${encodeURIComponent(o.id)}/receipt`), `receipt-${o.number}.json`)}>{t('account.order.receipt')}</ActionButton>
+        <ActionButton action={async () => route(handOverReceipt(await api.get(`/api/orders/${encodeURIComponent(o.id)}/receipt`)))}>{t('account.order.verifyHere')}</ActionButton>
         <a href="/verify">{t('account.order.verify')}</a>
       </div>
       {o.state === 'refund_requested' && o.refundMinor && <p>{t('account.order.refundAsked', { amount: money(o.refundMinor, o.currency) })}</p>}
