@@ -85,7 +85,11 @@ describe.runIf(haveBrowser)('buyer journey', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
     await visible(page, 'heading', 'Shipping address');
     await page.getByText('West Lake Tea House (1 items)').waitFor();
-    await acceptIfAsked(page);
+    // The banner choice made as a visitor became the new account's: it is not asked again.
+    const carried = await (await page.request.get('/api/privacy/consent')).json() as { choiceMade: boolean; purposes: Record<string, { granted: boolean }> };
+    expect(carried.choiceMade).toBe(true);
+    expect(carried.purposes['analytics']?.granted).toBe(true);
+    expect(await page.getByRole('region', { name: 'Your privacy' }).count()).toBe(0);
 
     // Top up the wallet through the page.
     await page.goto('/account/wallet');

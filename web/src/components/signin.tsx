@@ -1,9 +1,25 @@
 // Sign in or create a (buyer) account; returns to where the person came from.
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
+import { api } from '../lib/api.ts';
 import { t } from '../lib/i18n.ts';
 import { signIn, signUp } from '../lib/session.ts';
 import { errorText, Field, PageTitle } from './ui.tsx';
+
+type Consent = { choiceMade: boolean; purposes: Record<string, { granted: boolean }> };
+
+const visitorConsent = () => api.get<Consent>('/api/privacy/consent').catch(() => null);
+
+/**
+ * The choice made on the banner as a visitor becomes the account's own when the account has made
+ * none yet (a new account, or one that never chose): the person is not asked twice.
+ */
+async function carryConsent(visitor: Consent | null): Promise<void> {
+  if (!visitor?.choiceMade) return;
+  const mine = await visitorConsent();
+  if (!mine || mine.choiceMade) return;
+  await api.put('/api/privacy/consent', Object.fromEntries(Object.entries(visitor.purposes).map(([p, s]) => [p, s.granted]))).catch(() => undefined);
+}
 
 export function SignInPage() {
   const { query, route } = useLocation();
@@ -21,7 +37,9 @@ export function SignInPage() {
         setBusy(true);
         setError(undefined);
         try {
-          const u = mode === 'signin' ? await signIn(email, password) : await signUp(email, password);
+          const before = await visitorConsent();
+          const carry = () => carryConsent(before);
+          const u = mode === 'signin' ? await signIn(email, password, carry) : await signUp(email, password, carry);
           route(next !== '/' ? next : u.role === 'merchant_staff' ? '/merchant' : u.role === 'admin' || u.role === 'auditor' ? '/admin' : '/');
         } catch (err) {
           setError(err);

@@ -23,14 +23,17 @@ export async function loadUser(): Promise<void> {
   }
 }
 
-export async function signIn(email: string, password: string): Promise<User> {
+/** `signedIn` runs with the new session before the rest of the app learns of the user. */
+export async function signIn(email: string, password: string, signedIn?: () => Promise<void>): Promise<User> {
   const s = await api.post<{ user: User }>('/api/auth/login', { email, password });
+  await signedIn?.();
   user.value = s.user;
   return s.user;
 }
 
-export async function signUp(email: string, password: string): Promise<User> {
+export async function signUp(email: string, password: string, signedIn?: () => Promise<void>): Promise<User> {
   const s = await api.post<{ user: User }>('/api/auth/register', { email, password });
+  await signedIn?.();
   user.value = s.user;
   return s.user;
 }
