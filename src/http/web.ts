@@ -26,7 +26,7 @@ export async function installWebApp(app: FastifyInstance, dir = WEB_DIST): Promi
     index: false,
     setHeaders(res, file) {
       // Vite names assets by content hash: they never change under one name.
-      res.header('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      res.setHeader('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
   const page = (reply: FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').send(index());

@@ -1,25 +1,10 @@
 // The admin screens in a real browser: a buyer's withdrawal is approved, the reconciliation report
 // shows no discrepancy, a coupon is created, the points rules are edited; an auditor only reads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { APIRequestContext, BrowserContext, Page } from 'playwright-core';
-import { seedDemo, DEMO_PASSWORD } from '../../src/seed/index.ts';
-import { haveBrowser, startE2E, type E2E } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { seedDemo } from '../../src/seed/index.ts';
+import { apiLogin, haveBrowser, signIn, startE2E, type E2E } from './harness.ts';
 
-async function apiLogin(ctx: BrowserContext, email: string): Promise<APIRequestContext> {
-  const res = await ctx.request.post('/api/auth/login', { data: { email, password: DEMO_PASSWORD } });
-  expect(res.status()).toBe(200);
-  return ctx.request;
-}
-
-async function signIn(page: Page, email: string, next: string): Promise<void> {
-  await page.goto(`/signin?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  // The storefront's privacy banner, if it asks, would cover the screenshots: answer it.
-  await page.getByRole('button', { name: 'Essential only' }).click({ timeout: 2000 }).catch(() => undefined);
-}
 
 describe.runIf(haveBrowser)('admin screens', () => {
   let e: E2E;

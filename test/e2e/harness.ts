@@ -4,7 +4,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type APIRequestContext, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { DEMO_PASSWORD } from '../../src/seed/index.ts';
 import { createApp, type App } from '../../src/app.ts';
 import type { AppConfig } from '../../src/config.ts';
 
@@ -67,4 +69,21 @@ export async function startE2E(overrides: Partial<AppConfig> = {}): Promise<E2E>
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Signs in through the sign-in page and comes back to `next`; answers the privacy banner so it covers nothing. */
+export async function signIn(page: Page, email: string, next: string, password = DEMO_PASSWORD): Promise<void> {
+  await page.goto(`/signin?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.getByRole('button', { name: 'Essential only' }).click({ timeout: 2000 }).catch(() => undefined);
+}
+
+/** Signs the context's API requests in (they share the browser's cookies). */
+export async function apiLogin(ctx: BrowserContext, email: string, password = DEMO_PASSWORD): Promise<APIRequestContext> {
+  const res = await ctx.request.post('/api/auth/login', { data: { email, password } });
+  expect(res.status()).toBe(200);
+  return ctx.request;
 }

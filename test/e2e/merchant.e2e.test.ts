@@ -2,27 +2,12 @@
 // tracking number, scanned twice in transit and delivered; a product with a variant is created and
 // stocked; analytics charts render; a statement line's Merkle proof verifies after a settlement run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { APIRequestContext, BrowserContext, Page } from 'playwright-core';
-import { seedDemo, DEMO_PASSWORD } from '../../src/seed/index.ts';
-import { haveBrowser, startE2E, type E2E } from './harness.ts';
+import type { APIRequestContext, Page } from 'playwright-core';
+import { seedDemo } from '../../src/seed/index.ts';
+import { apiLogin, haveBrowser, signIn, startE2E, type E2E } from './harness.ts';
 
 const STAFF = 'tea@chainmall.test';
 
-async function apiLogin(ctx: BrowserContext, email: string): Promise<APIRequestContext> {
-  const res = await ctx.request.post('/api/auth/login', { data: { email, password: DEMO_PASSWORD } });
-  expect(res.status()).toBe(200);
-  return ctx.request;
-}
-
-async function signIn(page: Page, email: string, next: string): Promise<void> {
-  await page.goto(`/signin?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  // The storefront's privacy banner, if it asks, would cover the screenshots: answer it.
-  await page.getByRole('button', { name: 'Essential only' }).click({ timeout: 2000 }).catch(() => undefined);
-}
 
 /** Local time as a datetime-local value (the browser runs in this machine's time zone). */
 function localInput(d: Date): string {

@@ -48,12 +48,12 @@ export function Field({ label, hint, children }: { label: string; hint?: string;
 }
 
 /** A button running an async action: disabled while it runs, its error shown next to it. */
-export function ActionButton({ action, children, class: cls, ...rest }: { action: () => Promise<unknown>; children: ComponentChildren; class?: string } & Omit<JSX.HTMLAttributes<HTMLButtonElement>, 'onClick' | 'class'>) {
+export function ActionButton({ action, children, class: cls, disabled, ...rest }: { action: () => Promise<unknown>; children: ComponentChildren; class?: string; disabled?: boolean | undefined } & Omit<JSX.HTMLAttributes<HTMLButtonElement>, 'onClick' | 'class' | 'disabled'>) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   return (
     <span class="action">
-      <button type="button" class={cls} disabled={busy} aria-busy={busy} {...rest} onClick={async () => {
+      <button type="button" class={cls} {...rest} disabled={busy || !!disabled} aria-busy={busy} onClick={async () => {
         setBusy(true);
         setError(undefined);
         try {

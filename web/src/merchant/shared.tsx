@@ -1,11 +1,9 @@
 // Pieces every merchant console page shares: the staff-only guard, the console's navigation,
 // and small types of the API answers.
 import type { ComponentChildren } from 'preact';
-import { useLocation } from 'preact-iso';
-import { useState } from 'preact/hooks';
-import { errorText, Loading, PageTitle } from '../components/ui.tsx';
+import { ActionButton } from '../components/ui.tsx';
+import { consolePage, type ConsoleArea } from '../components/console.tsx';
 import { t } from '../lib/i18n.ts';
-import { user } from '../lib/session.ts';
 import './i18n.ts';
 import './merchant.css';
 
@@ -14,63 +12,23 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const SECTIONS: [string, string][] = [
-  ['/merchant', 'm.nav.dashboard'],
-  ['/merchant/orders', 'm.nav.orders'],
-  ['/merchant/products', 'm.nav.products'],
-  ['/merchant/locations', 'm.nav.locations'],
-  ['/merchant/settlements', 'm.nav.settlements'],
-  ['/merchant/analytics', 'm.nav.analytics'],
-  ['/merchant/webhooks', 'm.nav.webhooks'],
-  ['/merchant/reviews', 'm.nav.reviews'],
-];
-
-function ConsoleNav() {
-  const { path } = useLocation();
-  return (
-    <nav class="subnav" aria-label={t('m.nav.label')}>
-      {SECTIONS.map(([href, key]) => {
-        const current = href === '/merchant' ? path === href : path === href || path.startsWith(`${href}/`);
-        return <a key={href} href={href} aria-current={current ? 'page' : undefined}>{t(key)}</a>;
-      })}
-    </nav>
-  );
-}
-
-/** Renders the page only for merchant staff; others see a sign-in prompt or a 403 text. */
-export function StaffOnly({ children }: { children: ComponentChildren }) {
-  const { path } = useLocation();
-  const u = user.value;
-  if (u === undefined) return <Loading />;
-  if (u === null) {
-    return (
-      <section class="narrow">
-        <PageTitle>{t('m.title')}</PageTitle>
-        <p>{t('m.signinPrompt')}</p>
-        <p><a href={`/signin?next=${encodeURIComponent(path)}`}>{t('nav.signin')}</a></p>
-      </section>
-    );
-  }
-  if (u.role !== 'merchant_staff') {
-    return (
-      <section class="narrow">
-        <PageTitle>{t('m.title')}</PageTitle>
-        <p class="error" role="alert">{t('m.forbidden')}</p>
-      </section>
-    );
-  }
-  return (
-    <div class="console">
-      <ConsoleNav />
-      {children}
-    </div>
-  );
-}
+const AREA: ConsoleArea = {
+  roles: ['merchant_staff'],
+  sections: [
+    ['/merchant', 'm.nav.dashboard'],
+    ['/merchant/orders', 'm.nav.orders'],
+    ['/merchant/products', 'm.nav.products'],
+    ['/merchant/locations', 'm.nav.locations'],
+    ['/merchant/settlements', 'm.nav.settlements'],
+    ['/merchant/analytics', 'm.nav.analytics'],
+    ['/merchant/webhooks', 'm.nav.webhooks'],
+    ['/merchant/reviews', 'm.nav.reviews'],
+  ],
+  keys: { title: 'm.title', nav: 'm.nav.label', signin: 'm.signinPrompt', forbidden: 'm.forbidden' },
+};
 
 /** Wraps a page component so that its hooks run only for merchant staff. */
-export function staffPage<P extends object>(Inner: (props: P) => any) {
-  return (props: P) => <StaffOnly><Inner {...props} /></StaffOnly>;
-}
+export const staffPage = <P extends object>(Inner: (props: P) => any) => consolePage(AREA, Inner);
 
 /** "2026-11-26T08:30" in local time, for datetime-local inputs. */
 export function localInput(d: Date): string {
@@ -103,24 +61,7 @@ export function csvField(v: string | number | null | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/** A button running an async action (like ui.tsx's ActionButton) that may also be disabled by its form's state. */
+/** A button running an async action that may also be disabled by its form's state. */
 export function Act({ action, children, class: cls, disabled, label }: { action: () => Promise<unknown>; children: ComponentChildren; class?: string; disabled?: boolean; label?: string }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  return (
-    <span class="action">
-      <button type="button" class={cls} disabled={busy || disabled} aria-busy={busy} aria-label={label} onClick={async () => {
-        setBusy(true);
-        setError(undefined);
-        try {
-          await action();
-        } catch (err) {
-          setError(err);
-        } finally {
-          setBusy(false);
-        }
-      }}>{children}</button>
-      {error !== undefined && <span class="error inline" role="alert">{errorText(error)}</span>}
-    </span>
-  );
+  return <ActionButton action={action} {...(cls ? { class: cls } : {})} disabled={disabled} aria-label={label}>{children}</ActionButton>;
 }
