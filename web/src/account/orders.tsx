@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, qs } from '../lib/api.ts';
 import { dateTime, money } from '../lib/format.ts';
 import { t } from '../lib/i18n.ts';
-import { useLoad } from '../lib/use.ts';
+import { usePaged } from '../lib/use.ts';
 import { ActionButton, Async, PageTitle } from '../components/ui.tsx';
 import { merchantsOf, type Merchant, type Order, type Page } from '../store/data.ts';
 import { AccountNav, SignedIn } from './guard.tsx';
@@ -22,19 +22,17 @@ export function OrdersPage() {
 }
 
 function OrderList() {
-  const [more, setMore] = useState<Order[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
   const [ms, setMs] = useState<Map<string, Merchant>>(new Map());
-  const state = useLoad(async () => {
-    const p = await api.get<Page<Order>>('/api/orders?limit=20');
-    setMore([]);
-    setCursor(p.nextCursor);
-    setMs(await merchantsOf(p.items.map((o) => o.merchantId)).catch(() => new Map()));
-    return p;
-  }, []);
+  // Each page brings the names of its merchants along.
+  const { state, more } = usePaged<Order>((cursor) => `/api/orders${qs({ limit: 20, cursor })}`, async (path) => {
+    const page = await api.get<Page<Order>>(path);
+    const names = await merchantsOf(page.items.map((o) => o.merchantId)).catch(() => new Map<string, Merchant>());
+    setMs((m) => new Map([...m, ...names]));
+    return page;
+  });
   return (
     <Async state={state}>{(p) => {
-      const orders = [...p.items, ...more];
+      const orders = p.items;
       if (orders.length === 0) return <p>{t('account.noOrders')} <a href="/">{t('store.cart.shop')}</a></p>;
       return (
         <>
@@ -54,15 +52,7 @@ function OrderList() {
               </tbody>
             </table>
           </div>
-          {cursor && (
-            <ActionButton action={async () => {
-              const next = await api.get<Page<Order>>(`/api/orders${qs({ limit: 20, cursor })}`);
-              const m2 = await merchantsOf(next.items.map((o) => o.merchantId)).catch(() => new Map<string, Merchant>());
-              setMs((m) => new Map([...m, ...m2]));
-              setMore((m) => [...m, ...next.items]);
-              setCursor(next.nextCursor);
-            }}>{t('common.more')}</ActionButton>
-          )}
+          {more && <ActionButton action={more}>{t('common.more')}</ActionButton>}
         </>
       );
     }}</Async>

@@ -7,7 +7,7 @@ import { consent, loadConsent, PURPOSES, saveConsent, type Purpose } from '../li
 import { dateTime } from '../lib/format.ts';
 import { t } from '../lib/i18n.ts';
 import { user } from '../lib/session.ts';
-import { useLoad } from '../lib/use.ts';
+import { useLoad, usePaged } from '../lib/use.ts';
 import { ActionButton, Async, errorText, Field, PageTitle } from '../components/ui.tsx';
 import { downloadJson } from '../store/data.ts';
 import { AccountNav, SignedIn } from './guard.tsx';
@@ -81,19 +81,12 @@ function ConsentToggle({ purpose, granted, updatedAt, onSaved }: { purpose: Purp
 }
 
 function ConsentHistory() {
-  const [more, setMore] = useState<HistoryItem[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const state = useLoad(async () => {
-    const h = await api.get<History>('/api/privacy/consent/history?limit=50');
-    setMore([]);
-    setCursor(h.nextCursor);
-    return h;
-  }, []);
+  const { state, more } = usePaged<HistoryItem>((cursor) => `/api/privacy/consent/history${qs({ limit: 50, cursor })}`, (path) => api.get<History>(path));
   return (
     <section aria-labelledby="hist-h">
       <h2 id="hist-h">{t('privacy.history')}</h2>
       <Async state={state}>{(h) => {
-        const items = [...h.items, ...more];
+        const items = h.items;
         if (items.length === 0) return <p class="muted">{t('state.empty')}</p>;
         return (
           <>
@@ -112,13 +105,7 @@ function ConsentHistory() {
                 </tbody>
               </table>
             </div>
-            {cursor && (
-              <ActionButton action={async () => {
-                const next = await api.get<History>(`/api/privacy/consent/history${qs({ limit: 50, cursor })}`);
-                setMore((m) => [...m, ...next.items]);
-                setCursor(next.nextCursor);
-              }}>{t('common.more')}</ActionButton>
-            )}
+            {more && <ActionButton action={more}>{t('common.more')}</ActionButton>}
           </>
         );
       }}</Async>

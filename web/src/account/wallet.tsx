@@ -5,7 +5,7 @@ import { useRef, useState } from 'preact/hooks';
 import { api, ApiError, qs } from '../lib/api.ts';
 import { dateTime, money, parseMoney } from '../lib/format.ts';
 import { t } from '../lib/i18n.ts';
-import { useLoad } from '../lib/use.ts';
+import { useLoad, usePaged } from '../lib/use.ts';
 import { ActionButton, Async, errorText, Field, PageTitle } from '../components/ui.tsx';
 import { AccountNav, SignedIn } from './guard.tsx';
 import '../store/store.css';
@@ -120,19 +120,12 @@ function Withdraw({ currency, done }: { currency: string; done: () => void }) {
 }
 
 function StatementTable() {
-  const [more, setMore] = useState<Line[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const state = useLoad(async () => {
-    const s = await api.get<Statement>('/api/wallet/statement?limit=20');
-    setMore([]);
-    setCursor(s.nextCursor);
-    return s;
-  }, []);
+  const { state, more } = usePaged<Line>((cursor) => `/api/wallet/statement${qs({ limit: 20, cursor })}`, (path) => api.get<Statement>(path));
   return (
     <section aria-labelledby="stmt-h">
       <h2 id="stmt-h">{t('wallet.statement')}</h2>
       <Async state={state}>{(s) => {
-        const lines = [...s.items, ...more];
+        const lines = s.items;
         if (lines.length === 0) return <p class="muted">{t('state.empty')}</p>;
         return (
           <>
@@ -151,13 +144,7 @@ function StatementTable() {
                 </tbody>
               </table>
             </div>
-            {cursor && (
-              <ActionButton action={async () => {
-                const next = await api.get<Statement>(`/api/wallet/statement${qs({ limit: 20, cursor })}`);
-                setMore((m) => [...m, ...next.items]);
-                setCursor(next.nextCursor);
-              }}>{t('common.more')}</ActionButton>
-            )}
+            {more && <ActionButton action={more}>{t('common.more')}</ActionButton>}
           </>
         );
       }}</Async>

@@ -24,3 +24,33 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { ...state, reload };
 }
+
+export interface Paged<T> {
+  state: Loaded<{ items: T[] }>;
+  /** The next page, when there is one; appends to state.data.items. */
+  more: (() => Promise<void>) | null;
+}
+
+/**
+ * A cursor-paged API list (`{ items, nextCursor }`): the first page on load, further pages appended
+ * by `more()`. `url(cursor)` gives the request path for a page.
+ */
+export function usePaged<T>(url: (cursor: string | null) => string, get: (path: string) => Promise<{ items: T[]; nextCursor: string | null }>, deps: unknown[] = []): Paged<T> {
+  const [extra, setExtra] = useState<T[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const first = useLoad(async () => {
+    const page = await get(url(null));
+    setExtra([]);
+    setCursor(page.nextCursor);
+    return page;
+  }, deps);
+  const data = first.data ? { items: [...first.data.items, ...extra] } : undefined;
+  return {
+    state: { ...first, data },
+    more: cursor === null ? null : async () => {
+      const page = await get(url(cursor));
+      setExtra((e) => [...e, ...page.items]);
+      setCursor(page.nextCursor);
+    },
+  };
+}
