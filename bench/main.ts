@@ -3,8 +3,9 @@ import { benchCheckout } from './checkout.ts';
 import { benchCallbacks } from './callbacks.ts';
 import { benchSettlement } from './settlement.ts';
 import { benchRecs } from './recs.ts';
+import { benchChain } from './chain.ts';
 
-const SUITES: Record<string, (args: string[]) => Promise<number>> = { ledger: benchLedger, checkout: benchCheckout, callbacks: benchCallbacks, settlement: benchSettlement, recs: benchRecs };
+const SUITES: Record<string, (args: string[]) => Promise<number>> = { ledger: benchLedger, checkout: benchCheckout, callbacks: benchCallbacks, settlement: benchSettlement, recs: benchRecs, chain: benchChain };
 
 /** `npm run bench [-- <suite>] [--json] [--quick]`: runs one suite, or all of them. */
 export async function runBench(args: string[]): Promise<number> {

@@ -27,6 +27,8 @@ import { AnalyticsService, analyticsRetentionJob } from './analytics/index.ts';
 import { DomainError } from './shared/index.ts';
 import { OrderAnalytics } from './orders/index.ts';
 import { catalogProducts, RecommendationsService, recommendationsJob } from './recommendations/index.ts';
+import { parseWitnessList, WitnessingService } from './witness/index.ts';
+import { anchorJobFromConfig } from './chain/index.ts';
 // modules: imports
 
 export interface App extends Services {
@@ -175,6 +177,11 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       if (purpose === 'analytics') recommendations.forget(pseudonyms);
     });
     privacy.onErase(async (_trx, _userId, pseudonyms) => recommendations.forget(pseudonyms));
+    const witnessEndpoints = parseWitnessList(config.witnesses.join('\n'));
+    const witnessing = new WitnessingService(db.kysely, ledger, {
+      witnesses: witnessEndpoints, quorum: config.witnessQuorum ?? witnessEndpoints.length,
+      onError: (witness, err) => http.log.warn({ err, witness }, 'witness submission failed; will retry'),
+    });
     // modules: services (construct in dependency order)
     const jobList: Job[] = [];
     jobList.push(
@@ -190,9 +197,16 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
     jobList.push(analyticsRetentionJob(analytics));
     jobList.push(recommendationsJob(recommendations));
     jobList.push({ name: 'privacy.keys', tick: (now) => privacy.purgeRetiredKeys(now, config.analyticsRetentionDays) });
+    if (witnessEndpoints.length > 0) {
+      jobList.push({ name: 'witness.cosign', tick: () => witnessing.tick() });
+      // The sequencer's instance submits each new checkpoint at once; the job retries what failed.
+      if (config.jobs) sequencer.on('integrated', () => void witnessing.tick().catch((err: unknown) => http.log.warn({ err }, 'witness submission failed')));
+    }
+    const anchoring = anchorJobFromConfig(config, { db: db.kysely, ledger, store });
+    if (anchoring) jobList.push(anchoring);
     // modules: jobs
     const jobs = new JobRunner(jobList, { intervalMs: config.jobIntervalMs, onError: (job, err) => http.log.error({ err, job }, 'background job failed; will retry') });
-    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms, reviews, points, settlement, coupons, promotions, privacy, analytics, recommendations /* modules: http deps */, logLevel: config.logLevel });
+    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms, reviews, points, settlement, coupons, promotions, privacy, analytics, recommendations, witnessing /* modules: http deps */, logLevel: config.logLevel });
     if (config.sequencer) sequencer.start();
     if (config.jobs) jobs.start();
     let closed = false;
@@ -219,6 +233,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       privacy,
       analytics,
       recommendations,
+      witnessing,
       // modules: App values
       jobs,
       sequencer,

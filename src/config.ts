@@ -62,6 +62,20 @@ export interface AppConfig {
   recsSessionGapMinutes: number;
   /** Recommendations: behaviour events read per model update (RECS_BATCH_EVENTS). */
   recsBatchEvents: number;
+  /** tlog-witnesses the log submits its checkpoints to: "<url> <cosigner vkey>" entries (WITNESSES, comma- or newline-separated). */
+  witnesses: string[];
+  /** Cosignatures a checkpoint needs to be served at /log/checkpoint.cosigned (WITNESS_QUORUM; default: all witnesses). */
+  witnessQuorum?: number | undefined;
+  /** Ethereum-compatible JSON-RPC endpoint for checkpoint anchoring (CHAIN_RPC_URL); anchoring is off without it. */
+  chainRpcUrl?: string | undefined;
+  chainId: number;
+  /** 0x-prefixed secp256k1 key of the anchoring account (CHAIN_PRIVATE_KEY). */
+  chainPrivateKey?: string | undefined;
+  /** CheckpointAnchor contract address (ANCHOR_CONTRACT). */
+  anchorContract?: string | undefined;
+  /** Anchor when the log grew and this many minutes passed (ANCHOR_EVERY_MINUTES), or it grew by ANCHOR_EVERY_ENTRIES. */
+  anchorEveryMinutes: number;
+  anchorEveryEntries: number;
 }
 
 const int = (v: string | undefined, name: string, dflt: number): number => {
@@ -110,6 +124,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     recsHalfLifeDays: Math.max(1, int(env.RECS_HALF_LIFE_DAYS, 'RECS_HALF_LIFE_DAYS', 30)),
     recsSessionGapMinutes: Math.max(1, int(env.RECS_SESSION_GAP_MINUTES, 'RECS_SESSION_GAP_MINUTES', 30)),
     recsBatchEvents: Math.max(1, int(env.RECS_BATCH_EVENTS, 'RECS_BATCH_EVENTS', 5000)),
+    witnesses: (env.WITNESSES ?? '').split(/[,\n]/).map((e) => e.trim()).filter((e) => e !== ''),
+    witnessQuorum: env.WITNESS_QUORUM ? int(env.WITNESS_QUORUM, 'WITNESS_QUORUM', 1) : undefined,
+    chainRpcUrl: env.CHAIN_RPC_URL || undefined,
+    chainId: int(env.CHAIN_ID, 'CHAIN_ID', 31337),
+    chainPrivateKey: env.CHAIN_PRIVATE_KEY || undefined,
+    anchorContract: env.ANCHOR_CONTRACT || undefined,
+    anchorEveryMinutes: Math.max(1, int(env.ANCHOR_EVERY_MINUTES, 'ANCHOR_EVERY_MINUTES', 10)),
+    anchorEveryEntries: Math.max(1, int(env.ANCHOR_EVERY_ENTRIES, 'ANCHOR_EVERY_ENTRIES', 1000)),
   };
 }
 

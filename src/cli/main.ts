@@ -5,13 +5,17 @@ const USAGE = `usage: chainmall <command>
   seed                                   add the demo merchants, products and buyers (once)
   user create --email E --role R [--merchant ID]
                                          create a user (the first admin); password from CHAINMALL_PASSWORD or stdin
-  verify [--key VKEY] [--json]           audit the local log (DATABASE_URL or data/chainmall.db)
+  verify [--key VKEY] [--json] [--anchor]
+                                         audit the local log (DATABASE_URL or data/chainmall.db); with --anchor, also
+                                         prove it consistent with every checkpoint anchored on chain (CHAIN_RPC_URL, ANCHOR_CONTRACT)
   verify --url URL --key VKEY [--prev CHECKPOINT_FILE] [--json]
                                          audit a remote log from its tiles; with --prev, prove it extends that checkpoint
   reconcile [--json]                     ledger vs money vs payments vs settlement: every discrepancy, exit 1 if any
   receipt verify FILE --key VKEY [--json]
                                          verify a ledger or order receipt offline
-  bench [ledger] [--json]                print benchmark figures`;
+  bench [ledger] [--json]                print benchmark figures
+  witness --name NAME --log "ORIGIN VKEY" [--log …] [--port P] [--key-file F] [--data DIR]
+                                         run a C2SP tlog-witness; prints its cosigner verifier key`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -22,10 +26,16 @@ async function main(argv: string[]): Promise<number> {
       key: { type: 'string' },
       prev: { type: 'string' },
       json: { type: 'boolean' },
+      anchor: { type: 'boolean' },
       email: { type: 'string' },
       role: { type: 'string' },
       merchant: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      port: { type: 'string' },
+      name: { type: 'string' },
+      'key-file': { type: 'string' },
+      log: { type: 'string', multiple: true },
+      data: { type: 'string' },
     },
   });
   const [cmd, ...rest] = positionals;
@@ -54,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'verify': {
       const { verify } = await import('./verify.ts');
-      return verify({ url: values.url, key: values.key, prev: values.prev, json: values.json });
+      return verify({ url: values.url, key: values.key, prev: values.prev, json: values.json, anchor: values.anchor });
     }
     case 'receipt': {
       if (rest[0] !== 'verify' || !rest[1]) throw new Error('usage: chainmall receipt verify FILE --key VKEY');
@@ -65,6 +75,11 @@ async function main(argv: string[]): Promise<number> {
     case 'bench': {
       const { runBench } = await import('../../bench/main.ts');
       return runBench([...rest, ...(values.json ? ['--json'] : [])]);
+    }
+    case 'witness': {
+      const { witnessCli } = await import('../witness/cli.ts');
+      await witnessCli({ port: values.port, name: values.name, keyFile: values['key-file'], log: values.log, data: values.data });
+      return -1; // keep running
     }
     default:
       throw new Error(`unknown command "${cmd}"\n${USAGE}`);

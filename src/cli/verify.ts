@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { configFromEnv, resolvedSqlitePath } from '../config.ts';
+import { configFromEnv, resolvedSqlitePath, type AppConfig } from '../config.ts';
+import { checkAnchors, type AnchorCheck } from '../chain/verify-anchor.ts';
 import { connect, migrateToLatest } from '../db/index.ts';
 import { LedgerStore, signerFromKey } from '../ledger/index.ts';
 import type { AuditReport } from '../ledger/audit.ts';
@@ -11,6 +12,8 @@ export interface VerifyArgs {
   key?: string | undefined;
   prev?: string | undefined;
   json?: boolean | undefined;
+  /** Also check the log against the checkpoints anchored on chain (CHAIN_RPC_URL, ANCHOR_CONTRACT). */
+  anchor?: boolean | undefined;
 }
 
 /** Prints progress on stderr at most once a second, so large logs show life. */
@@ -30,6 +33,14 @@ function report(r: AuditReport, extra: Record<string, unknown>, json: boolean): 
   return r.ok ? 0 : 1;
 }
 
+/** The stored tree against every checkpoint anchored on chain (consistency proofs). */
+async function verifyAnchors(store: LedgerStore, config: AppConfig): Promise<{ ok: boolean; anchor: AnchorCheck }> {
+  const { createPublicClient, http } = await import('viem');
+  const client = createPublicClient({ transport: http(config.chainRpcUrl!) });
+  const anchor = await checkAnchors(store, config.origin, client, config.anchorContract as `0x${string}`);
+  return { ok: anchor.ok, anchor };
+}
+
 export async function verify(a: VerifyArgs): Promise<number> {
   const json = a.json === true;
   const prev = a.prev ? fs.readFileSync(a.prev, 'utf8') : undefined;
@@ -40,6 +51,7 @@ export async function verify(a: VerifyArgs): Promise<number> {
   }
   if (prev) throw new Error('--prev needs --url (locally, every stored checkpoint is checked already)');
   const config = configFromEnv();
+  if (a.anchor && (!config.chainRpcUrl || !config.anchorContract)) throw new Error('--anchor needs CHAIN_RPC_URL and ANCHOR_CONTRACT');
   const keyFile = config.signingKeyFile ?? path.join(config.dataDir, 'log-signing.key');
   let vkey = a.key;
   if (!vkey && fs.existsSync(keyFile)) vkey = signerFromKey(fs.readFileSync(keyFile, 'utf8').trim()).verifierKey;
@@ -48,8 +60,18 @@ export async function verify(a: VerifyArgs): Promise<number> {
   const db = connect({ databaseUrl: config.databaseUrl, sqlitePath: resolvedSqlitePath(config) });
   try {
     await migrateToLatest(db.kysely, db.dialect);
-    const r = await verifyStorage(db.kysely, new LedgerStore(db.kysely, db.sqlite), vkey, config.origin, progressPrinter(json));
-    return report(r, { blocks: r.blocks }, json);
+    const store = new LedgerStore(db.kysely, db.sqlite);
+    const r = await verifyStorage(db.kysely, store, vkey, config.origin, progressPrinter(json));
+    if (!a.anchor || !r.ok) return report(r, { blocks: r.blocks }, json);
+    const { anchor, ok } = await verifyAnchors(store, config);
+    if (!ok) {
+      if (json) console.log(JSON.stringify({ ...r, ok: false, anchor }));
+      else console.log(anchor.fork!.message);
+      return 1;
+    }
+    if (json) console.log(JSON.stringify({ ...r, blocks: r.blocks, anchor }));
+    else console.log(`OK: ${r.entries} entries, tree size ${r.treeSize}, ${r.milestones} checkpoint(s) verified, consistent with ${anchor.anchors} anchored checkpoint(s)`);
+    return 0;
   } finally {
     await db.close();
   }

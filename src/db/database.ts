@@ -1,4 +1,5 @@
 import type { LedgerTables } from '../ledger/tables.ts';
+import type { WitnessTables } from '../witness/tables.ts';
 import type { CatalogTables } from '../catalog/tables.ts';
 import type { MoneyTables } from '../money/tables.ts';
 import type { AccountsTables } from '../accounts/tables.ts';
@@ -12,6 +13,7 @@ import type { NotificationsTables } from '../notifications/tables.ts';
 import type { SmsTables } from '../sms/tables.ts';
 import type { SettlementTables } from '../settlement/tables.ts';
 import type { ReviewsTables } from '../reviews/tables.ts';
+import type { ChainTables } from '../chain/tables.ts';
 import type { CouponsTables } from '../coupons/tables.ts';
 
 import type { PrivacyTables } from '../privacy/tables.ts';
@@ -19,4 +21,4 @@ import type { AnalyticsTables } from '../analytics/tables.ts';
 import type { RecsTables } from '../recommendations/tables.ts';
 
 /** The whole schema: each module contributes the tables it owns. */
-export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables, OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables, PaymentsTables, SmsTables, PointsTables, ReviewsTables, SettlementTables, CouponsTables, PrivacyTables, AnalyticsTables, RecsTables /* modules: tables */ {}
+export interface Database extends LedgerTables, MoneyTables, AccountsTables, IdempotencyTables, OrdersTables, WalletTables, InventoryTables, CatalogTables, NotificationsTables, PaymentsTables, SmsTables, PointsTables, ReviewsTables, SettlementTables, CouponsTables, PrivacyTables, AnalyticsTables, RecsTables, WitnessTables, ChainTables /* modules: tables */ {}

@@ -30,6 +30,7 @@ import { promotionsRoutes, type PromotionsService } from '../coupons/index.ts';
 import { privacyRoutes, type PrivacyService } from '../privacy/index.ts';
 import { analyticsRoutes, type AnalyticsService } from '../analytics/index.ts';
 import { recommendationsRoutes, type RecommendationsService } from '../recommendations/index.ts';
+import { witnessLogRoutes, type WitnessingService } from '../witness/index.ts';
 // modules: imports
 
 /** The module services, as the app builds them and the routes use them. */
@@ -59,6 +60,8 @@ export interface Services {
   analytics: AnalyticsService;
   /** Item-to-item and personal recommendations from behaviour events, with their reasons. */
   recommendations: RecommendationsService;
+  /** The log's witnesses: checkpoint submission and the cosigned checkpoint. */
+  witnessing: WitnessingService;
   // modules: services
 }
 
@@ -146,6 +149,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(privacyRoutes, { prefix: '/api', privacy: deps.privacy });
   await app.register(analyticsRoutes, { prefix: '/api', analytics: deps.analytics });
   await app.register(recommendationsRoutes, { prefix: '/api', recommendations: deps.recommendations });
+  await app.register(witnessLogRoutes, { prefix: '/log', witnessing: deps.witnessing });
   // modules: routes
   return app;
 }
