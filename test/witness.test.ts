@@ -6,8 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatCheckpoint, generateSignerKey, hashLeaf, rootHash, consistencyProof, signerFromKey, signNote } from '../src/ledger/index.ts';
+import { verify } from '../src/cli/verify.ts';
 import { formatAddCheckpoint, startWitness, verifyCosigned, verifyCosignatures, type RunningWitness } from '../src/witness/index.ts';
 import { backends } from './helpers/backends.ts';
 import { startWorld, type World } from './helpers/world.ts';
@@ -115,6 +116,29 @@ describe.each(backends())('witnesses on $name', (backend) => {
       const again = await post(w, formatAddCheckpoint({ oldSize: size, proof: [], checkpoint: last.checkpoint }));
       expect(again.status).toBe(200);
       expect(verifyCosignatures(last.checkpoint + again.text, last.checkpoint.slice(0, last.checkpoint.lastIndexOf('\n\n') + 1), [w.verifierKey])).toHaveLength(1);
+    }
+  });
+
+  it('chainmall verify --url … --witness … requires the quorum and proves the log extends the witnessed checkpoint', async () => {
+    await grow(2);
+    await world.app.witnessing.tick();
+    const url = `${await world.app.http.listen({ host: '127.0.0.1', port: 0 })}/log`;
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+    try {
+      expect(await verify({ url, key: log.verifierKey, witness: [w1.verifierKey, w2.verifierKey], quorum: '2' })).toBe(0);
+      expect(lines.at(-1)).toMatch(/^OK: /);
+      // A witness that never cosigned this log: 2 of these 2 cannot be met.
+      const data = tmp();
+      dirs.push(data);
+      const stranger = await startWitness({ name: 'stranger.test/w', data, log: [`${ORIGIN} ${log.verifierKey}`] });
+      await stranger.close();
+      expect(await verify({ url, key: log.verifierKey, witness: [w1.verifierKey, stranger.verifierKey], quorum: '2' })).toBe(1);
+      expect(lines.at(-1)).toMatch(/^FAIL: witnesses: .*2 required/);
+      expect(await verify({ url, key: log.verifierKey, witness: [w1.verifierKey], quorum: '2' })).toBe(1);
+      expect(lines.at(-1)).toMatch(/--quorum must be/);
+    } finally {
+      spy.mockRestore();
     }
   });
 

@@ -8,7 +8,7 @@ const USAGE = `usage: chainmall <command>
   verify [--key VKEY] [--json] [--anchor]
                                          audit the local log (DATABASE_URL or data/chainmall.db); with --anchor, also
                                          prove it consistent with every checkpoint anchored on chain (CHAIN_RPC_URL, ANCHOR_CONTRACT)
-  verify --url URL --key VKEY [--prev CHECKPOINT_FILE] [--json]
+  verify --url URL --key VKEY [--prev CHECKPOINT_FILE | --witness WKEY… [--quorum K]] [--json]
                                          audit a remote log from its tiles; with --prev, prove it extends that checkpoint
   reconcile [--json]                     ledger vs money vs payments vs settlement: every discrepancy, exit 1 if any
   receipt verify FILE --key VKEY [--json]
@@ -27,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
       prev: { type: 'string' },
       json: { type: 'boolean' },
       anchor: { type: 'boolean' },
+      witness: { type: 'string', multiple: true },
+      quorum: { type: 'string' },
       email: { type: 'string' },
       role: { type: 'string' },
       merchant: { type: 'string' },
@@ -64,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'verify': {
       const { verify } = await import('./verify.ts');
-      return verify({ url: values.url, key: values.key, prev: values.prev, json: values.json, anchor: values.anchor });
+      return verify({ url: values.url, key: values.key, prev: values.prev, json: values.json, anchor: values.anchor, witness: values.witness, quorum: values.quorum });
     }
     case 'receipt': {
       if (rest[0] !== 'verify' || !rest[1]) throw new Error('usage: chainmall receipt verify FILE --key VKEY');

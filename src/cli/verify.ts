@@ -14,6 +14,22 @@ export interface VerifyArgs {
   json?: boolean | undefined;
   /** Also check the log against the checkpoints anchored on chain (CHAIN_RPC_URL, ANCHOR_CONTRACT). */
   anchor?: boolean | undefined;
+  /** With --url: witness verifier keys; the log's cosigned checkpoint must carry `quorum` of them and the log must extend it. */
+  witness?: string[] | undefined;
+  quorum?: string | undefined;
+}
+
+/** The log's checkpoint cosigned by k of the given witnesses; throws a one-line reason otherwise. */
+async function witnessedCheckpoint(url: string, vkey: string, witnesses: string[], quorum: string | undefined): Promise<{ note: string; size: number; cosignatures: number }> {
+  const k = quorum === undefined ? witnesses.length : Number(quorum);
+  if (!Number.isSafeInteger(k) || k < 1 || k > witnesses.length) throw new Error(`--quorum must be a whole number from 1 to ${witnesses.length} (the --witness keys given)`);
+  // --url is the log's base (…/log), where checkpoint and tiles are.
+  const res = await fetch(new URL('checkpoint.cosigned', url.endsWith('/') ? url : `${url}/`));
+  if (!res.ok) throw new Error(`the log serves no cosigned checkpoint (${res.status} from checkpoint.cosigned)`);
+  const note = await res.text();
+  const { verifyCosigned } = await import('../witness/index.ts');
+  const cp = verifyCosigned(note, vkey, witnesses, k);
+  return { note, size: cp.size, cosignatures: cp.cosignatures.length };
 }
 
 /** Prints progress on stderr at most once a second, so large logs show life. */
@@ -46,8 +62,21 @@ export async function verify(a: VerifyArgs): Promise<number> {
   const prev = a.prev ? fs.readFileSync(a.prev, 'utf8') : undefined;
   if (a.url) {
     if (!a.key) throw new Error('--key <verifier key> is required with --url: the key is what you trust, not the server');
-    const r = await verifyRemote({ url: a.url, vkey: a.key, prev, progress: progressPrinter(json) });
-    return report(r, { url: a.url, origin: r.origin, rootHash: r.rootHash }, json);
+    if (a.witness?.length && prev) throw new Error('--witness and --prev both name the checkpoint to extend: give one');
+    let witnessed: Awaited<ReturnType<typeof witnessedCheckpoint>> | undefined;
+    if (a.witness?.length) {
+      try {
+        witnessed = await witnessedCheckpoint(a.url, a.key, a.witness, a.quorum);
+      } catch (err) {
+        const what = (err as Error).message;
+        if (json) console.log(JSON.stringify({ ok: false, url: a.url, witnesses: what }));
+        else console.log(`FAIL: witnesses: ${what}`);
+        return 1;
+      }
+    }
+    // The log must extend the checkpoint the witnesses cosigned (a consistency proof), like --prev.
+    const r = await verifyRemote({ url: a.url, vkey: a.key, prev: witnessed?.note ?? prev, progress: progressPrinter(json) });
+    return report(r, { url: a.url, origin: r.origin, rootHash: r.rootHash, ...(witnessed ? { witnessedSize: witnessed.size, cosignatures: witnessed.cosignatures } : {}) }, json);
   }
   if (prev) throw new Error('--prev needs --url (locally, every stored checkpoint is checked already)');
   const config = configFromEnv();
