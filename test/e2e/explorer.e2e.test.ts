@@ -1,39 +1,9 @@
 // The public ledger explorer: the latest checkpoint and verifier key, blocks page by page, a block
 // and an entry, an order's entries found by its number, and a new block arriving in the live feed.
-import { randomUUID } from 'node:crypto';
-import type { APIRequestContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, seedDemo } from '../../src/seed/index.ts';
-import { haveBrowser, startE2E, type E2E } from './harness.ts';
+import { seedDemo } from '../../src/seed/index.ts';
+import { dismissConsent, haveBrowser, placeDemoOrder, startE2E, type E2E } from './harness.ts';
 
-/** The consent banner (another area's) would cover the screenshots: choose "Essential only" once per context. */
-async function dismissConsent(page: import('playwright-core').Page): Promise<void> {
-  const button = page.getByRole('button', { name: 'Essential only' });
-  if (await button.isVisible().catch(() => false)) await button.click();
-}
-
-const ADDRESS = { recipient: 'Li Lei', phone: '+86 138 0000 0000', country: 'CN', city: 'Shanghai', line1: '1 Century Avenue' };
-
-/** Signs in as a demo buyer and places an order through the API. */
-async function placeOrder(req: APIRequestContext): Promise<{ id: string; number: string }> {
-  const login = await req.post('/api/auth/login', { data: { email: 'alice@chainmall.test', password: DEMO_PASSWORD } });
-  expect(login.status(), await login.text()).toBe(200);
-  const products = (await (await req.get('/api/products?limit=50')).json()) as { items: { variants: { id: string }[] }[] };
-  let last = '';
-  for (const p of products.items) {
-    const variantId = p.variants[0]?.id;
-    if (!variantId) continue;
-    for (const paymentMode of ['pay_on_receipt', undefined]) {
-      const res = await req.post('/api/checkout', {
-        data: { items: [{ variantId, qty: 1 }], shippingAddress: ADDRESS, ...(paymentMode ? { paymentMode } : {}) },
-        headers: { 'idempotency-key': randomUUID() },
-      });
-      last = await res.text();
-      if (res.status() === 201) return JSON.parse(last).orders[0] as { id: string; number: string };
-    }
-  }
-  throw new Error(`no checkout succeeded: ${last}`);
-}
 
 const event = (tag: string) => ({ kind: 'test.explorer', actor: 'system', subject: { test: tag }, data: { n: 1 } });
 
@@ -44,7 +14,7 @@ describe.runIf(haveBrowser)('ledger explorer', () => {
   beforeAll(async () => {
     e = await startE2E();
     await seedDemo(e.app);
-    order = await placeOrder((await e.context()).request);
+    order = await placeDemoOrder((await e.context()).request);
     // Enough blocks for more than one page (10 a page), each appendNow sealing at least one block.
     for (let i = 0; i < 12; i++) await e.app.ledger.appendNow([event(`page-${i}`)]);
     // The order's first step is signed.

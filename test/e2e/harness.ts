@@ -1,6 +1,7 @@
 // End-to-end harness: the real server (API, web app, sandbox gateway) on a free port, and Debian's
 // Chromium driven by playwright-core. Every request a page makes is checked: the app may talk only
 // to its own server. Screenshots go to test-artifacts/.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,4 +87,33 @@ export async function apiLogin(ctx: BrowserContext, email: string, password = DE
   const res = await ctx.request.post('/api/auth/login', { data: { email, password } });
   expect(res.status()).toBe(200);
   return ctx.request;
+}
+
+/** The storefront's consent banner would cover screenshots: choose "Essential only" when it shows. */
+export async function dismissConsent(page: Page): Promise<void> {
+  const button = page.getByRole('button', { name: 'Essential only' });
+  if (await button.isVisible().catch(() => false)) await button.click();
+}
+
+const ADDRESS = { recipient: 'Li Lei', phone: '+86 138 0000 0000', country: 'CN', city: 'Shanghai', line1: '1 Century Avenue' };
+
+/** Signs in as the demo buyer alice and places an order through the API (pay on receipt where a merchant allows it). */
+export async function placeDemoOrder(req: APIRequestContext): Promise<{ id: string; number: string }> {
+  const login = await req.post('/api/auth/login', { data: { email: 'alice@chainmall.test', password: DEMO_PASSWORD } });
+  expect(login.status(), await login.text()).toBe(200);
+  const products = (await (await req.get('/api/products?limit=50')).json()) as { items: { variants: { id: string }[] }[] };
+  let last = '';
+  for (const p of products.items) {
+    const variantId = p.variants[0]?.id;
+    if (!variantId) continue;
+    for (const paymentMode of ['pay_on_receipt', undefined]) {
+      const res = await req.post('/api/checkout', {
+        data: { items: [{ variantId, qty: 1 }], shippingAddress: ADDRESS, ...(paymentMode ? { paymentMode } : {}) },
+        headers: { 'idempotency-key': randomUUID() },
+      });
+      last = await res.text();
+      if (res.status() === 201) return JSON.parse(last).orders[0] as { id: string; number: string };
+    }
+  }
+  throw new Error(`no checkout succeeded: ${last}`);
 }

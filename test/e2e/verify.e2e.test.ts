@@ -2,43 +2,11 @@
 // '/verify' with every check passing; one changed character (in the document, in a proof hash, in the
 // checkpoint signature) fails with the failing check named; a ledger entry receipt verifies too, and
 // receipts handed over by URL or sessionStorage ('cm_receipt') are verified on arrival.
-import { randomUUID } from 'node:crypto';
 import type { APIRequestContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, seedDemo } from '../../src/seed/index.ts';
-import { haveBrowser, startE2E, type E2E } from './harness.ts';
+import { seedDemo } from '../../src/seed/index.ts';
+import { dismissConsent, haveBrowser, placeDemoOrder, startE2E, type E2E } from './harness.ts';
 
-/** The consent banner (another area's) would cover the screenshots: choose "Essential only" once per context. */
-async function dismissConsent(page: import('playwright-core').Page): Promise<void> {
-  const button = page.getByRole('button', { name: 'Essential only' });
-  if (await button.isVisible().catch(() => false)) await button.click();
-}
-
-const ADDRESS = { recipient: 'Li Lei', phone: '+86 138 0000 0000', country: 'CN', city: 'Shanghai', line1: '1 Century Avenue' };
-
-/** Signs in as a demo buyer and places a pay-on-receipt order through the API. */
-async function placeOrder(req: APIRequestContext): Promise<{ id: string; number: string }> {
-  const login = await req.post('/api/auth/login', { data: { email: 'alice@chainmall.test', password: DEMO_PASSWORD } });
-  expect(login.status(), await login.text()).toBe(200);
-  const products = (await (await req.get('/api/products?limit=50')).json()) as { items: { variants: { id: string }[] }[] };
-  let last = '';
-  for (const p of products.items) {
-    const variantId = p.variants[0]?.id;
-    if (!variantId) continue;
-    for (const paymentMode of ['pay_on_receipt', undefined]) {
-      const res = await req.post('/api/checkout', {
-        data: { items: [{ variantId, qty: 1 }], shippingAddress: ADDRESS, ...(paymentMode ? { paymentMode } : {}) },
-        headers: { 'idempotency-key': randomUUID() },
-      });
-      last = await res.text();
-      if (res.status() === 201) {
-        const order = JSON.parse(last).orders[0] as { id: string; number: string };
-        return order;
-      }
-    }
-  }
-  throw new Error(`no checkout succeeded: ${last}`);
-}
 
 /** The order receipt once its order.created step is in a signed checkpoint (polled; the sequencer runs every few ms). */
 async function orderReceipt(req: APIRequestContext, id: string): Promise<Record<string, any>> {
@@ -82,7 +50,7 @@ describe.runIf(haveBrowser)('receipt verification in the browser', () => {
     await seedDemo(e.app);
     const ctx = await e.context();
     page = await ctx.newPage();
-    const order = await placeOrder(ctx.request);
+    const order = await placeDemoOrder(ctx.request);
     receipt = await orderReceipt(ctx.request, order.id);
     expect(receipt['format']).toBe('chainmall-order-receipt/v2');
   });
