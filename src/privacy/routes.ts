@@ -3,7 +3,7 @@ import { isHttps, requireActor, SIGNED_IN } from '../http/auth.ts';
 import { DomainError } from '../shared/index.ts';
 import type { ProfilePatch } from './profile.ts';
 import { AccessQuery, HistoryQuery, ConsentBody, ConsentHistory, ConsentView, ErasureBody, ErasureView, ExportView, ProfilePatchBody, ProfileView, problems, RotationView, UserParam } from './schema.ts';
-import { newVisitorId, type AccessPurpose, type PrivacyService, type Purpose } from './service.ts';
+import { newVisitorId, noChoice, type AccessPurpose, type PrivacyService, type Purpose } from './service.ts';
 import { requestSubject, visitorCookie } from './subject.ts';
 
 type Id = { Params: { id: string } };
@@ -16,9 +16,8 @@ export const privacyRoutes: FastifyPluginAsync<{ privacy: PrivacyService }> = as
     schema: { tags, summary: 'Your consent per purpose; for an anonymous visitor without a choice, choiceMade is false (show the banner)', response: { 200: ConsentView } },
   }, async (req) => {
     const subject = requestSubject(req);
-    if (subject) return privacy.consent(subject);
     // No choice and no cookie: nothing is stored, not even a pseudonym for this visitor.
-    return { ...(await privacy.consent({ visitorId: 'vis_none' })), choiceMade: false, pseudonym: '' };
+    return subject ? privacy.consent(subject) : noChoice();
   });
 
   app.put<{ Body: Partial<Record<Purpose, boolean>> }>('/privacy/consent', {

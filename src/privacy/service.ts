@@ -149,7 +149,7 @@ export class PrivacyService {
 
   async consent(subject: Subject): Promise<ConsentState> {
     const rows = await this.db.selectFrom('privacy_consent').select(['purpose', 'granted', 'updated_at']).where('subject', '=', subjectRef(subject)).execute();
-    const purposes = Object.fromEntries(PURPOSES.map((p) => [p, { granted: false, updatedAt: null }])) as ConsentState['purposes'];
+    const { purposes } = noChoice();
     for (const r of rows) if (isPurpose(r.purpose)) purposes[r.purpose] = { granted: r.granted === 1, updatedAt: r.updated_at };
     return { choiceMade: rows.length > 0, purposes, pseudonym: (await this.pseudonym(subject)).pseudonym };
   }
@@ -252,20 +252,6 @@ export class PrivacyService {
     return key === null ? null : open(key, sealed, `${userId}:${field}`).toString('utf8');
   }
 
-  /** openFor over many values of possibly many users, one key read per user. */
-  async openMany(db: Db, items: { userId: string; field: string; sealed: string }[]): Promise<(string | null)[]> {
-    const users = [...new Set(items.map((i) => i.userId))];
-    const keys = new Map<string, Buffer>();
-    for (let i = 0; i < users.length; i += 500) {
-      const rows = await db.selectFrom('privacy_data_key').select(['user_id', 'wrapped']).where('user_id', 'in', users.slice(i, i + 500)).execute();
-      for (const r of rows) keys.set(r.user_id, unwrapKey(this.kek, r.wrapped, r.user_id));
-    }
-    return items.map((i) => {
-      const key = keys.get(i.userId);
-      return key ? open(key, i.sealed, `${i.userId}:${i.field}`).toString('utf8') : null;
-    });
-  }
-
   /**
    * Records that staff read a user's personal data: a pii.accessed entry (who, whose, which fields,
    * why) in the caller's transaction, so the read is not answered unless the record commits.
@@ -364,6 +350,11 @@ export class PrivacyService {
     // Amounts are bigint in the services and decimal strings in JSON.
     return JSON.parse(JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as Record<string, Json>;
   }
+}
+
+/** The state of a visitor who has made no choice: nothing granted, no pseudonym (nothing is stored about them). */
+export function noChoice(): ConsentState {
+  return { choiceMade: false, purposes: Object.fromEntries(PURPOSES.map((p) => [p, { granted: false, updatedAt: null }])) as ConsentState['purposes'], pseudonym: '' };
 }
 
 /** A random visitor id for the anonymous consent cookie. */
