@@ -23,6 +23,12 @@ contract PlatformToken is ERC20, AccessControl {
         _mint(to, amount);
     }
 
+    /// Burns from the platform's own balance: money that leaves the chain from the platform's custody
+    /// (a refund back to a buyer's wallet, a cancelled escrow).
+    function burn(uint256 amount) external onlyRole(PLATFORM_ROLE) {
+        _burn(_msgSender(), amount);
+    }
+
     /// Burns from a holder; the holder must have approved the platform (a withdrawal it asked for).
     function burnFrom(address from, uint256 amount) external onlyRole(PLATFORM_ROLE) {
         _spendAllowance(from, _msgSender(), amount);

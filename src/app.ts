@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { configFromEnv, resolvedSqlitePath, type AppConfig } from './config.ts';
 import { connect, migrateToLatest, type Db } from './db/index.ts';
 import { buildHttp, type Services } from './http/app.ts';
-import { advisoryLeader, entryBytes, Ledger, LedgerStore, loadSigner, Sequencer, soleLeader } from './ledger/index.ts';
+import { advisoryLeader, entryBytes, type Leadership, Ledger, LedgerStore, loadSigner, Sequencer, soleLeader } from './ledger/index.ts';
 import { AccountsService, SCRYPT_PARAMS } from './accounts/index.ts';
 import { MoneyService } from './money/index.ts';
 import { JobRunner, type Job } from './jobs/index.ts';
@@ -20,7 +20,7 @@ import { ReviewsService } from './reviews/index.ts';
 import { PointsService, pointsJob } from './points/index.ts';
 import { SettlementService, settlementJob } from './settlement/index.ts';
 import { CouponsService, PromotionsService } from './coupons/index.ts';
-import { loadMasterKey, PrivacyService } from './privacy/index.ts';
+import { deriveKey, loadMasterKey, PrivacyService } from './privacy/index.ts';
 import { forgetIdempotencyScope } from './http/idempotency.ts';
 import type { Json } from './ledger/index.ts';
 import { AnalyticsService, analyticsRetentionJob } from './analytics/index.ts';
@@ -28,7 +28,7 @@ import { DomainError } from './shared/index.ts';
 import { OrderAnalytics } from './orders/index.ts';
 import { catalogProducts, RecommendationsService, recommendationsJob } from './recommendations/index.ts';
 import { parseWitnessList, WitnessingService } from './witness/index.ts';
-import { anchorJobFromConfig } from './chain/index.ts';
+import { anchorJobFromConfig, CHAIN_ROLE_LOCK, chainRoleJob, onChainFromConfig } from './chain/index.ts';
 // modules: imports
 
 export interface App extends Services {
@@ -40,6 +40,8 @@ export interface App extends Services {
   /** Background work (expiries, auto-confirm, webhook delivery); started with the server. */
   jobs: JobRunner;
   sequencer: Sequencer;
+  /** Who signs chain transactions among the instances (PostgreSQL advisory lock). */
+  chainRole: Leadership;
   http: FastifyInstance;
   verifierKey: string;
   /** True when this start created the signing key. */
@@ -91,7 +93,8 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       onError: (err) => http.log.error({ err }, 'sequencer batch failed; will reload and retry'),
     }, db.sqlite);
     const ledger = new Ledger(db.kysely, store, sequencer, config.origin, signer.verifierKey, db.sqlite);
-    const privacy = new PrivacyService(db.kysely, ledger, loadMasterKey({ masterKey: config.masterKey, masterKeyFile: config.masterKeyFile ?? path.join(config.dataDir, 'master.key') }).key);
+    const masterKey = loadMasterKey({ masterKey: config.masterKey, masterKeyFile: config.masterKeyFile ?? path.join(config.dataDir, 'master.key') }).key;
+    const privacy = new PrivacyService(db.kysely, ledger, masterKey);
     const accounts = new AccountsService(db.kysely, ledger, privacy, { scrypt: { ...SCRYPT_PARAMS, ln: config.scryptLn } });
     await accounts.sealLegacyEmails();
     const money = new MoneyService(db.kysely, ledger);
@@ -203,10 +206,18 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       if (config.jobs) sequencer.on('integrated', () => void witnessing.tick().catch((err: unknown) => http.log.warn({ err }, 'witness submission failed')));
     }
     const anchoring = anchorJobFromConfig(config, { db: db.kysely, ledger, store });
-    if (anchoring) jobList.push(anchoring);
+    const onChain = onChainFromConfig(config, { db: db.kysely, ledger, custodySeed: deriveKey(masterKey, 'chain-custody') });
+    if (onChain) {
+      orders.onStep((trx, t, before, after, commission, subsidy) => onChain.onStep(trx, t, before, after, commission, subsidy));
+      settlement.onPaidOut((trx, p) => onChain.onPaidOut(trx, p));
+    }
+    // One instance at a time signs with the platform's chain key (the elected chain role).
+    const chainJobs = [...(anchoring ? [anchoring] : []), ...(onChain ? [onChain.job()] : [])];
+    const chainRole = db.dialect === 'postgres' ? advisoryLeader(config.databaseUrl!, CHAIN_ROLE_LOCK) : soleLeader();
+    if (chainJobs.length) jobList.push(chainRoleJob(chainRole, chainJobs));
     // modules: jobs
     const jobs = new JobRunner(jobList, { intervalMs: config.jobIntervalMs, onError: (job, err) => http.log.error({ err, job }, 'background job failed; will retry') });
-    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms, reviews, points, settlement, coupons, promotions, privacy, analytics, recommendations, witnessing /* modules: http deps */, logLevel: config.logLevel });
+    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms, reviews, points, settlement, coupons, promotions, privacy, analytics, recommendations, witnessing, onChain /* modules: http deps */, logLevel: config.logLevel });
     if (config.sequencer) sequencer.start();
     if (config.jobs) jobs.start();
     let closed = false;
@@ -234,6 +245,8 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       analytics,
       recommendations,
       witnessing,
+      onChain,
+      chainRole,
       // modules: App values
       jobs,
       sequencer,
@@ -251,6 +264,7 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
         await http.close();
         await sandbox?.close();
         await sequencer.stop();
+        await chainRole.release();
         await db.close();
       },
     };

@@ -76,6 +76,15 @@ export interface AppConfig {
   /** Anchor when the log grew and this many minutes passed (ANCHOR_EVERY_MINUTES), or it grew by ANCHOR_EVERY_ENTRIES. */
   anchorEveryMinutes: number;
   anchorEveryEntries: number;
+  /** PlatformToken and OrderEscrow addresses (TOKEN_CONTRACT, ESCROW_CONTRACT); on-chain settlement is off without both. */
+  tokenContract?: string | undefined;
+  escrowContract?: string | undefined;
+  /** The wallet currency the token mirrors (CHAIN_CURRENCY). */
+  chainCurrency: string;
+  /** An on-chain escrow nobody resolved may be refunded by anyone after this many days (ESCROW_TIMEOUT_DAYS). */
+  escrowTimeoutDays: number;
+  /** Native currency (in ether units) given to a merchant's custodial address at opt-in (CHAIN_GAS_ALLOWANCE). */
+  chainGasAllowance: string;
 }
 
 const int = (v: string | undefined, name: string, dflt: number): number => {
@@ -132,6 +141,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     anchorContract: env.ANCHOR_CONTRACT || undefined,
     anchorEveryMinutes: Math.max(1, int(env.ANCHOR_EVERY_MINUTES, 'ANCHOR_EVERY_MINUTES', 10)),
     anchorEveryEntries: Math.max(1, int(env.ANCHOR_EVERY_ENTRIES, 'ANCHOR_EVERY_ENTRIES', 1000)),
+    tokenContract: env.TOKEN_CONTRACT || undefined,
+    escrowContract: env.ESCROW_CONTRACT || undefined,
+    chainCurrency: env.CHAIN_CURRENCY || 'CNY',
+    escrowTimeoutDays: Math.max(1, int(env.ESCROW_TIMEOUT_DAYS, 'ESCROW_TIMEOUT_DAYS', 120)),
+    chainGasAllowance: env.CHAIN_GAS_ALLOWANCE || '0.05',
   };
 }
 

@@ -3,7 +3,7 @@
 // timeout / dispute, with every unauthorised or out-of-order call reverting.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClient, http, keccak256, toHex, type Address, type Hex } from 'viem';
-import { ANCHOR_ABI, chainOrderId, compileContracts, deployContract, EscrowClient, latestAnchor, anchorHistory, type ChainClients } from '../src/chain/index.ts';
+import { ANCHOR_ABI, ESCROW_ABI, TOKEN_ABI, chainOrderId, compileContracts, deployContract, EscrowClient, latestAnchor, anchorHistory, type ChainClients } from '../src/chain/index.ts';
 import { startHardhatNode, type HardhatNode } from './helpers/hardhat.ts';
 
 let node: HardhatNode;
@@ -36,12 +36,15 @@ describe('CheckpointAnchor', () => {
   const post = (c: ChainClients, origin: string, size: number, r: Hex) =>
     c.wallet.writeContract({ address: anchor, abi: ANCHOR_ABI, functionName: 'anchor', args: [origin, BigInt(size), r] });
 
-  it('the hand-written ABI matches the compiled contract', () => {
-    const compiled = compileContracts().CheckpointAnchor.abi;
-    for (const item of ANCHOR_ABI) {
-      const twin = compiled.find((c) => 'name' in c && c.name === item.name && c.type === item.type);
-      expect(twin, item.name).toBeDefined();
-      expect(JSON.stringify((twin as unknown as { inputs: unknown[] }).inputs.map((i) => (i as { type: string }).type))).toBe(JSON.stringify(item.inputs.map((i) => i.type)));
+  it('the hand-written ABIs match the compiled contracts', () => {
+    const pairs = [['CheckpointAnchor', ANCHOR_ABI], ['OrderEscrow', ESCROW_ABI], ['PlatformToken', TOKEN_ABI]] as const;
+    for (const [name, abi] of pairs) {
+      const compiled = compileContracts()[name].abi;
+      for (const item of abi) {
+        const twin = compiled.find((c) => 'name' in c && c.name === item.name && c.type === item.type);
+        expect(twin, item.name).toBeDefined();
+        expect(JSON.stringify((twin as unknown as { inputs: unknown[] }).inputs.map((i) => (i as { type: string }).type))).toBe(JSON.stringify(item.inputs.map((i) => i.type)));
+      }
     }
   });
 
@@ -111,6 +114,11 @@ describe('PlatformToken and OrderEscrow', () => {
     await expect(merchant().wallet.writeContract({ address: token, abi: tokenAbi(), functionName: 'burnFrom', args: [buyer().account.address, 500n] })).rejects.toThrow(/AccessControlUnauthorizedAccount/);
     await mined(admin, await admin.wallet.writeContract({ address: token, abi: tokenAbi(), functionName: 'burnFrom', args: [buyer().account.address, 500n] }));
     expect(await balance(buyer().account.address)).toBe(99_500n);
+    // The platform burns from its own custody only with its role.
+    await mined(admin, await admin.wallet.writeContract({ address: token, abi: tokenAbi(), functionName: 'mint', args: [admin.account.address, 300n] }));
+    await mined(admin, await admin.wallet.writeContract({ address: token, abi: tokenAbi(), functionName: 'burn', args: [300n] }));
+    expect(await balance(admin.account.address)).toBe(0n);
+    await expect(buyer().wallet.writeContract({ address: token, abi: tokenAbi(), functionName: 'burn', args: [1n] })).rejects.toThrow(/AccessControlUnauthorizedAccount/);
     expect(await admin.public.readContract({ address: token, abi: tokenAbi(), functionName: 'decimals' })).toBe(2);
   });
 

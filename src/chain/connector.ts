@@ -5,7 +5,6 @@ import {
   defineChain,
   http,
   keccak256,
-  parseAbi,
   toBytes,
   type Address,
   type Hex,
@@ -17,6 +16,7 @@ import {
 } from 'viem';
 import { nonceManager, privateKeyToAccount } from 'viem/accounts';
 import { compileContracts, type ContractName } from './compile.ts';
+import { ANCHOR_ABI } from './abi.ts';
 
 export interface ChainConfig {
   rpcUrl: string;
@@ -72,17 +72,7 @@ export interface AnchorRecord {
   blockNumber: bigint;
 }
 
-/**
- * The anchor's interface, written out so that reading and posting anchors needs no compiler at run
- * time (solc is a build/test dependency); the contract tests check it against the compiled ABI.
- */
-export const ANCHOR_ABI = parseAbi([
-  'function anchor(string origin, uint64 treeSize, bytes32 rootHash)',
-  'function latest(string origin) view returns (uint64 treeSize, bytes32 rootHash, uint64 blockNumber)',
-  'event Anchored(bytes32 indexed originHash, string origin, uint64 treeSize, bytes32 rootHash)',
-  'error TreeNotLarger(uint64 anchored, uint64 given)',
-  'error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)',
-]);
+export { ANCHOR_ABI };
 export const anchorAbi = () => ANCHOR_ABI;
 
 /** The latest anchor of a log from the contract's view (treeSize 0: never anchored). */

@@ -1,6 +1,14 @@
 export { compileContracts, type Artifact, type Artifacts, type ContractName } from './compile.ts';
-export { chainClients, deployContract, deployAnchor, ANCHOR_ABI, latestAnchor, anchorHistory, originKey, type ChainClients, type ChainConfig, type AnchorRecord } from './connector.ts';
+export { chainClients, deployContract, deployAnchor, latestAnchor, anchorHistory, originKey, type ChainClients, type ChainConfig, type AnchorRecord } from './connector.ts';
+export { ANCHOR_ABI, ESCROW_ABI, TOKEN_ABI, ESCROW_STATE } from './abi.ts';
 export { anchorJob, anchorJobFromConfig, Anchorer, type AnchorJobOptions } from './anchor-job.ts';
 export { checkAnchors, type AnchorCheck } from './verify-anchor.ts';
 export type { ChainTables } from './tables.ts';
 export { EscrowClient, chainOrderId, type Sent } from './escrow.ts';
+export { escrowOps, type ChainOpKind, type PlannedOp } from './escrow-plan.ts';
+export { custodialAddress, custodialKey } from './custody.ts';
+export { ChainOutbox, type OutboxOptions } from './outbox.ts';
+export { OnChainSettlement, onChainFromConfig, type OnChainConfig, type MerchantChainView, type ChainOpView } from './onchain.ts';
+export { chainRoleJob, CHAIN_ROLE_LOCK } from './role.ts';
+export { chainRoutes } from './routes.ts';
+export { deployPlatformContracts, type PlatformContracts } from './deploy.ts';

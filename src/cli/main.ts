@@ -15,7 +15,10 @@ const USAGE = `usage: chainmall <command>
                                          verify a ledger or order receipt offline
   bench [ledger] [--json]                print benchmark figures
   witness --name NAME --log "ORIGIN VKEY" [--log …] [--port P] [--key-file F] [--data DIR]
-                                         run a C2SP tlog-witness; prints its cosigner verifier key`;
+                                         run a C2SP tlog-witness; prints its cosigner verifier key
+  chain deploy [--name NAME] [--symbol SYM]
+                                         deploy CheckpointAnchor, PlatformToken and OrderEscrow with the account of
+                                         CHAIN_PRIVATE_KEY on CHAIN_RPC_URL; prints the environment to run with them`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -38,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
       'key-file': { type: 'string' },
       log: { type: 'string', multiple: true },
       data: { type: 'string' },
+      symbol: { type: 'string' },
     },
   });
   const [cmd, ...rest] = positionals;
@@ -82,6 +86,11 @@ async function main(argv: string[]): Promise<number> {
       const { witnessCli } = await import('../witness/cli.ts');
       await witnessCli({ port: values.port, name: values.name, keyFile: values['key-file'], log: values.log, data: values.data });
       return -1; // keep running
+    }
+    case 'chain': {
+      if (rest[0] !== 'deploy') throw new Error('usage: chainmall chain deploy [--name NAME] [--symbol SYM]');
+      const { chainDeploy } = await import('./chain.ts');
+      return chainDeploy({ name: values.name, symbol: values.symbol });
     }
     default:
       throw new Error(`unknown command "${cmd}"\n${USAGE}`);

@@ -31,6 +31,7 @@ import { privacyRoutes, type PrivacyService } from '../privacy/index.ts';
 import { analyticsRoutes, type AnalyticsService } from '../analytics/index.ts';
 import { recommendationsRoutes, type RecommendationsService } from '../recommendations/index.ts';
 import { witnessLogRoutes, type WitnessingService } from '../witness/index.ts';
+import { chainRoutes, type OnChainSettlement } from '../chain/index.ts';
 // modules: imports
 
 /** The module services, as the app builds them and the routes use them. */
@@ -62,6 +63,8 @@ export interface Services {
   recommendations: RecommendationsService;
   /** The log's witnesses: checkpoint submission and the cosigned checkpoint. */
   witnessing: WitnessingService;
+  /** On-chain settlement for opted-in merchants; undefined when no chain is configured. */
+  onChain: OnChainSettlement | undefined;
   // modules: services
 }
 
@@ -111,6 +114,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
         { name: 'privacy', description: 'Consent per purpose, your profile (encrypted with your own key), export, erasure; staff reads are logged' },
         { name: 'analytics', description: 'Behaviour events (stored only with consent, keyed by pseudonym) and k-anonymous merchant analytics' },
         { name: 'recommendations', description: 'Bought together, viewed together, for you (with personalisation consent) and popular products, each with its reason' },
+        { name: 'chain', description: 'On-chain settlement: opted-in merchants\' escrow in OrderEscrow, each transaction recorded in the ledger' },
         // modules: tags
       ],
       components: {
@@ -150,6 +154,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(analyticsRoutes, { prefix: '/api', analytics: deps.analytics });
   await app.register(recommendationsRoutes, { prefix: '/api', recommendations: deps.recommendations });
   await app.register(witnessLogRoutes, { prefix: '/log', witnessing: deps.witnessing });
+  await app.register(chainRoutes, { prefix: '/api', chain: deps.onChain, orders: deps.orders });
   // modules: routes
   return app;
 }

@@ -267,12 +267,14 @@ export class CheckoutService {
     // The discounts are part of what the ledger says of the order (the document has them line by line).
     const events: OrderEvent[] = [discount > 0n ? { ...created.event, data: { ...created.event.data, discountMinor: discount.toString(), platformFundedMinor: subsidy.toString() } } : created.event];
     let transfers: TransferInput[] = [];
+    let paidFrom: OrderFacts | null = null;
     if (p.payNow) {
       const input = { paymentId: walletPaymentId(facts), amountMinor: facts.totalMinor.toString() };
       const why = whyNot(facts, 'pay', SYSTEM.flow, input, now);
       assert(why === null, `checkout: a new prepaid order refused payment (${why})`);
       const paid = apply(facts, 'pay', input, now);
       transfers = escrowTransfers('pay', facts, paid.next, commission, p.buyerId, subsidy);
+      paidFrom = facts;
       facts = paid.next;
       events.push(paid.event);
     }
@@ -286,6 +288,7 @@ export class CheckoutService {
     assert(Number.isSafeInteger(row.total_minor), 'checkout: order total beyond 2^53');
     await trx.insertInto('orders_order').values(row).execute();
     await this.orders.appendSteps(trx, orderId, 0, events, p.buyerId);
+    if (paidFrom) await this.orders.stepTaken(trx, 'pay', paidFrom, facts, commission, subsidy);
     return {
       facts, transfers, buyerId: p.buyerId, merchantId: merchant.id,
       lines: p.lines.map(({ v, qty }) => ({ variantId: v.variantId, qty })),

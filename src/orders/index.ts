@@ -17,7 +17,7 @@ export {
   orderNumber, randomOrderNumber, parseOrderNumber, ORDER_NUMBER_PREFIX, ORDER_NUMBER_BODY_CHARS, ORDER_NUMBER_RANDOM_BYTES,
   type OrderNumberSource, type ParsedOrderNumber,
 } from './numbers.ts';
-export { OrdersService, acting, SYSTEM, RESERVATION_TTL_MS, ORDERS_LIST_LIMIT_MAX, type OrdersDeps, type Acting, type Page } from './service.ts';
+export { OrdersService, acting, SYSTEM, RESERVATION_TTL_MS, ORDERS_LIST_LIMIT_MAX, type OrdersDeps, type Acting, type Page, type StepListener } from './service.ts';
 export { CheckoutService, CART_LINES_MAX, type CheckoutInput, type CheckoutView, type CartView, type CartLine } from './checkout.ts';
 export { escrowTransfers, escrowAccounts, lineCommission, refundCommissionShare, walletPaymentId } from './escrow.ts';
 export { verifyOrderReceipt, ORDER_RECEIPT_FORMAT, type OrderReceipt, type OrderReceiptVerdict } from './receipt.ts';

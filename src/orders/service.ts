@@ -92,6 +92,8 @@ export interface Page<T> {
 }
 
 
+export type StepListener = (trx: Transaction<Database>, t: TransitionName, before: OrderFacts, after: OrderFacts, commission: bigint, subsidy: bigint) => Promise<void>;
+
 export class OrdersService {
   readonly db: Kysely<Database>;
   readonly ledger: Ledger;
@@ -105,6 +107,7 @@ export class OrdersService {
   readonly loyalty: LoyaltyPort | undefined;
   readonly coupons: CouponsPort | undefined;
   readonly privacy: OrdersPrivacyPort;
+  private readonly stepListeners: StepListener[] = [];
   /** SQLite has one writer and no row locks; PostgreSQL locks the order row for the transition. */
   private readonly rowLocks: boolean;
 
@@ -122,6 +125,11 @@ export class OrdersService {
     this.coupons = deps.coupons;
     this.privacy = deps.privacy;
     this.rowLocks = this.db.getExecutor().adapter.constructor.name !== 'SqliteAdapter';
+  }
+
+  /** Called inside every step's transaction after its money moved (on-chain settlement mirrors escrow from here). */
+  onStep(listener: StepListener): void {
+    this.stepListeners.push(listener);
   }
 
   // ------------------------------------------------------------------ reading
@@ -317,6 +325,12 @@ export class OrdersService {
       await this.openEscrowAccounts(trx, before);
       await this.money.transferAll(trx, transfers);
     }
+    await this.stepTaken(trx, t, before, after, commission, subsidy);
+  }
+
+  /** Tells the step listeners; checkout calls it for the payment it takes with the order. */
+  async stepTaken(trx: Transaction<Database>, t: TransitionName, before: OrderFacts, after: OrderFacts, commission: bigint, subsidy: bigint): Promise<void> {
+    for (const l of this.stepListeners) await l(trx, t, before, after, commission, subsidy);
   }
 
   /** Points: earned when the order completes; those that paid for it come back with a cancellation or refund. */

@@ -15,7 +15,7 @@ const TAG_BYTES = 16;
 /** Sealed values are text: version prefix, then base64url of iv ‖ ciphertext ‖ tag. */
 const SEALED_PREFIX = 'pii1.';
 
-export type KeyUse = 'kek' | 'email-index' | 'idempotency';
+export type KeyUse = 'kek' | 'email-index' | 'idempotency' | 'chain-custody';
 
 /** Parses a base64 (or base64url) 32-byte master key; throws a one-line error otherwise. */
 export function parseMasterKey(text: string): Buffer {

@@ -139,8 +139,16 @@ const toLine = (r: LineRow): Line => ({
  * reduce its payout (the payout itself, once posted, is a line of the next batch as well, so closing
  * always equals the account's posted balance at the cut-off).
  */
+export type PaidOutListener = (trx: Transaction<Database>, p: { merchantId: string; batchId: string; amountMinor: bigint; currency: string }) => Promise<void>;
+
 export class SettlementService {
   private trees = new Map<string, BatchTree>();
+  private readonly paidOutListeners: PaidOutListener[] = [];
+
+  /** Called in the transaction that posts a payout (on-chain settlement burns the merchant's tokens from here). */
+  onPaidOut(listener: PaidOutListener): void {
+    this.paidOutListeners.push(listener);
+  }
 
   constructor(
     readonly db: Kysely<Database>,
@@ -365,6 +373,7 @@ export class SettlementService {
       if (!updated) return toBatch(await trx.selectFrom('settlement_batch').selectAll().where('id', '=', b.id).executeTakeFirstOrThrow());
       const how = outcome === 'failed' ? 'void' : 'post';
       await this.money.transfer(trx, { id: payoutResolveId(b.id, how), pendingId: payoutTransferId(b.id), resolve: how, meta: { batch: b.id }, actor: 'system' });
+      if (how === 'post') for (const l of this.paidOutListeners) await l(trx, { merchantId: b.merchantId, batchId: b.id, amountMinor: b.payoutMinor, currency: b.currency });
       return toBatch(updated);
     });
   }
