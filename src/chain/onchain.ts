@@ -173,10 +173,13 @@ export class OnChainSettlement {
   }
 
   /** Operators: operations by status, newest first (failed ones need a look). */
-  async operations(status: 'pending' | 'signed' | 'done' | 'failed' | undefined, limit: number): Promise<(ChainOpView & { id: number; merchantId: string; orderId: string | null })[]> {
-    let q = this.db.selectFrom('chain_op').selectAll().orderBy('id', 'desc').limit(limit);
+  async operations(status: 'pending' | 'signed' | 'done' | 'failed' | undefined, page: { cursor?: string | undefined; limit: number }): Promise<{ items: (ChainOpView & { id: number; merchantId: string; orderId: string | null })[]; nextCursor: string | null }> {
+    let q = this.db.selectFrom('chain_op').selectAll().orderBy('id', 'desc').limit(page.limit + 1);
     if (status) q = q.where('status', '=', status);
-    return (await q.execute()).map((r) => ({ ...opView(r), id: Number(r.id), merchantId: r.merchant_id, orderId: r.order_id }));
+    if (page.cursor !== undefined) q = q.where('id', '<', Number(page.cursor));
+    const rows = (await q.execute()).map((r) => ({ ...opView(r), id: Number(r.id), merchantId: r.merchant_id, orderId: r.order_id }));
+    const items = rows.slice(0, page.limit);
+    return { items, nextCursor: rows.length > page.limit ? String(items[items.length - 1]!.id) : null };
   }
 
   job(): Job {

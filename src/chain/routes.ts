@@ -39,10 +39,10 @@ export const chainRoutes: FastifyPluginAsync<{ chain: OnChainSettlement | undefi
     return { orderId: order.id, escrow: chain.config.escrow, operations: await chain.orderOperations(order.id) };
   });
 
-  app.get<{ Querystring: { status?: 'pending' | 'signed' | 'done' | 'failed'; limit?: number } }>('/admin/chain/operations', {
-    schema: { tags, security: SIGNED_IN, summary: 'Operators: chain operations, newest first (failed ones need a look)', querystring: AdminOpsQuery, response: { 200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: AdminOpView } }, additionalProperties: false }, ...problems(400, 401, 403, 404) } },
+  app.get<{ Querystring: { status?: 'pending' | 'signed' | 'done' | 'failed'; cursor?: string; limit?: number } }>('/admin/chain/operations', {
+    schema: { tags, security: SIGNED_IN, summary: 'Operators: chain operations, newest first (failed ones need a look)', querystring: AdminOpsQuery, response: { 200: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: AdminOpView }, nextCursor: { anyOf: [{ type: 'string' }, { type: 'null' }] } }, additionalProperties: false }, ...problems(400, 401, 403, 404) } },
   }, async (req) => {
     requireActor(req, 'admin', 'auditor');
-    return { items: await on().operations(req.query.status, req.query.limit ?? 50) };
+    return on().operations(req.query.status, { cursor: req.query.cursor, limit: req.query.limit ?? 50 });
   });
 };

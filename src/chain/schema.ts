@@ -48,7 +48,7 @@ export const AdminOpView = {
 } as const;
 export const AdminOpsQuery = {
   type: 'object',
-  properties: { status: { type: 'string', enum: ['pending', 'signed', 'done', 'failed'] }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+  properties: { status: { type: 'string', enum: ['pending', 'signed', 'done', 'failed'] }, cursor: { type: 'string', pattern: '^[0-9]{1,15}$', description: 'nextCursor of the previous page' }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
   additionalProperties: false,
 } as const;
 export const IdParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, additionalProperties: false } as const;
