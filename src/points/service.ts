@@ -150,6 +150,46 @@ export class PointsService {
     return due;
   }
 
+  /**
+   * Points granted for something other than an order — a referral, a check-in, a prize — into a lot
+   * that expires like any other. Idempotent on `ref` (a replay grants nothing more).
+   */
+  async grant(trx: Transaction<Database>, p: { userId: string; points: bigint; ref: string; code: string; at: Date; actor?: string; meta?: Record<string, string> }): Promise<boolean> {
+    assert(p.points > 0n, 'points: a grant must be positive');
+    const source = `grant:${p.ref}`;
+    if (await trx.selectFrom('points_lot').select('id').where('source', '=', source).executeTakeFirst()) return false;
+    await this.open(trx, p.userId);
+    await this.money.transfer(trx, { id: `points-grant:${p.ref}`, debit: this.issuer, credit: this.account(p.userId), amount: p.points, currency: POINTS_UNIT, code: p.code, meta: { ref: p.ref, ...p.meta }, actor: p.actor ?? 'system' });
+    await this.addLot(trx, p.userId, source, p.points, p.at, await this.rules(trx));
+    return true;
+  }
+
+  /** Points spent on something (a lucky-draw entry): 409 points.insufficient beyond the balance. Idempotent on `ref`. */
+  async spend(trx: Transaction<Database>, p: { userId: string; points: bigint; ref: string; code: string; actor?: string; meta?: Record<string, string> }): Promise<boolean> {
+    assert(p.points > 0n, 'points: spending must be positive');
+    const id = `points-spend:${p.ref}`;
+    if (await trx.selectFrom('money_transfer').select('id').where('id', '=', id).executeTakeFirst()) return false;
+    const have = await trx.selectFrom('money_account').select(['credits_posted', 'debits_posted', 'debits_pending']).where('id', '=', this.account(p.userId)).executeTakeFirst();
+    const balance = have ? BigInt(have.credits_posted) - BigInt(have.debits_posted) - BigInt(have.debits_pending) : 0n;
+    if (balance < p.points) throw new DomainError('points.insufficient', `this needs ${p.points} points; you have ${balance}`, 409);
+    await this.money.transfer(trx, { id, debit: this.account(p.userId), credit: this.issuer, amount: p.points, currency: POINTS_UNIT, code: p.code, meta: { ref: p.ref, ...p.meta }, actor: p.actor ?? p.userId });
+    await this.consumeLots(trx, p.userId, p.points);
+    return true;
+  }
+
+  /**
+   * Takes a grant back (a referral reward when its order is refunded): what is left of its lot — points
+   * already spent stay spent. Idempotent; returns the points taken.
+   */
+  async revoke(trx: Transaction<Database>, ref: string, code: string): Promise<bigint> {
+    const lot = await trx.selectFrom('points_lot').select(['id', 'user_id', 'remaining']).where('source', '=', `grant:${ref}`).executeTakeFirst();
+    if (!lot || BigInt(lot.remaining) === 0n) return 0n;
+    const res = await trx.updateTable('points_lot').set({ remaining: 0 }).where('id', '=', lot.id).where('remaining', '=', lot.remaining).executeTakeFirst();
+    if (res.numUpdatedRows !== 1n) return 0n;
+    await this.money.transfer(trx, { id: `points-revoke:${ref}`, debit: this.account(lot.user_id), credit: this.issuer, amount: BigInt(lot.remaining), currency: POINTS_UNIT, code, meta: { ref }, actor: 'system' });
+    return BigInt(lot.remaining);
+  }
+
   /** Expired lots: what is left of them leaves the buyer's account. One transaction per lot. */
   async tick(now: Date): Promise<number> {
     const lots = await this.db.selectFrom('points_lot').select(['id', 'user_id', 'remaining']).where('expires_at', '<=', now.toISOString()).where('remaining', '>', 0).limit(EXPIRE_BATCH).execute();

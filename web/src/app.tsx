@@ -14,6 +14,7 @@ import { merchantRoutes } from './merchant/routes.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { explorerRoutes } from './explorer/routes.ts';
 import { verifyRoutes } from './verify/routes.ts';
+// modules: web imports
 
 /** An area's pages: a path pattern (preact-iso syntax, e.g. '/orders/:id') and its component. */
 export interface AppRoute {
@@ -21,7 +22,7 @@ export interface AppRoute {
   component: FunctionComponent<any>;
 }
 
-const routes: AppRoute[] = [...storeRoutes, ...accountRoutes, ...merchantRoutes, ...adminRoutes, ...explorerRoutes, ...verifyRoutes];
+const routes: AppRoute[] = [...storeRoutes, ...accountRoutes, ...merchantRoutes, ...adminRoutes, ...explorerRoutes, ...verifyRoutes /* modules: web routes */];
 
 function NotFound() {
   return (

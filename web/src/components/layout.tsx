@@ -24,6 +24,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
           {u && link('/account', t('nav.account'))}
           {u?.role === 'merchant_staff' && link('/merchant', t('nav.merchant'))}
           {(u?.role === 'admin' || u?.role === 'auditor') && link('/admin', t('nav.admin'))}
+          {/* modules: nav */}
           {link('/explorer', t('nav.explorer'))}
           {link('/verify', t('nav.verify'))}
         </nav>
