@@ -11,6 +11,7 @@ import { LineProofPage, SettlementPage, SettlementsPage } from './settlements.ts
 import { AnalyticsPage } from './analytics.tsx';
 import { WebhooksPage } from './webhooks.tsx';
 import { ReviewsPage } from './reviews.tsx';
+import { ChainPage } from './chain.tsx';
 
 export const merchantRoutes: AppRoute[] = [
   { path: '/merchant', component: DashboardPage },
@@ -26,4 +27,5 @@ export const merchantRoutes: AppRoute[] = [
   { path: '/merchant/analytics', component: AnalyticsPage },
   { path: '/merchant/webhooks', component: WebhooksPage },
   { path: '/merchant/reviews', component: ReviewsPage },
+  { path: '/merchant/chain', component: ChainPage },
 ];

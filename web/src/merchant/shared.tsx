@@ -23,6 +23,7 @@ const AREA: ConsoleArea = {
     ['/merchant/analytics', 'm.nav.analytics'],
     ['/merchant/webhooks', 'm.nav.webhooks'],
     ['/merchant/reviews', 'm.nav.reviews'],
+    ['/merchant/chain', 'm.nav.chain'],
   ],
   keys: { title: 'm.title', nav: 'm.nav.label', signin: 'm.signinPrompt', forbidden: 'm.forbidden' },
 };
