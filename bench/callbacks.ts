@@ -145,7 +145,7 @@ async function measure(backend: string, databaseUrl: string | undefined, payment
   try {
     log(`  ${backend}: setting up ${BUYERS} buyers, ${paymentsN} + ${warmupN} (warm-up) pending sandbox top-ups…`);
     const t0 = performance.now();
-    let app = await createApp({ dataDir, databaseUrl, logLevel: 'silent', scryptLn: 4, jobs: false, sandboxGateway: true, sandboxSigningSecret: SECRET });
+    let app = await createApp({ dataDir, databaseUrl, logLevel: 'silent', scryptLn: 4, jobs: false, publicRateLimitPerMinute: 0, sandboxGateway: true, sandboxSigningSecret: SECRET });
     let warm: Payment[];
     let measured: Payment[];
     try {
@@ -187,7 +187,7 @@ async function measure(backend: string, databaseUrl: string | undefined, payment
       await stopServer(child);
     }
 
-    app = await createApp({ dataDir, databaseUrl, logLevel: 'silent', scryptLn: 4, jobs: false, sandboxGateway: false });
+    app = await createApp({ dataDir, databaseUrl, logLevel: 'silent', scryptLn: 4, jobs: false, publicRateLimitPerMinute: 0, sandboxGateway: false });
     try {
       const v = await verify(app, measured);
       return {

@@ -94,7 +94,7 @@ async function measure(backend: string, databaseUrl: string | undefined, duratio
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chainmall-bench-'));
   try {
     log(`  ${backend}: setting up ${MERCHANTS} merchants × ${SKUS_PER_MERCHANT} SKUs, ${BUYERS} + ${HOT_BUYERS} funded buyers…`);
-    const app = await createApp({ dataDir, databaseUrl, logLevel: 'silent', scryptLn: 4, jobs: false });
+    const app = await createApp({ dataDir, databaseUrl, logLevel: 'silent', scryptLn: 4, jobs: false, publicRateLimitPerMinute: 0 });
     let s: Setup;
     try {
       s = await setup(app);

@@ -30,6 +30,10 @@ import { catalogProducts, RecommendationsService, recommendationsJob } from './r
 import { parseWitnessList, WitnessingService } from './witness/index.ts';
 import { anchorJobFromConfig, CHAIN_ROLE_LOCK, chainRoleJob, onChainFromConfig } from './chain/index.ts';
 // modules: imports
+import { LiveService } from './live/index.ts';
+import { AdsService, adsCatalogPort, adsTokenKey } from './ads/index.ts';
+import { GamesService, gamesJob } from './games/index.ts';
+import { SocialService } from './social/index.ts';
 
 export interface App extends Services {
   config: AppConfig;
@@ -63,6 +67,8 @@ function listeningUrl(http: FastifyInstance): string | undefined {
 export interface AppExtras {
   /** Payment providers beside those configured in the environment (tests pass adapters with generated keys). */
   paymentProviders?: PaymentProvider[];
+  /** Where the HTTP log goes instead of stdout. */
+  logStream?: NodeJS.WritableStream;
 }
 
 export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppExtras = {}): Promise<App> {
@@ -186,6 +192,18 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       onError: (witness, err) => http.log.warn({ err, witness }, 'witness submission failed; will retry'),
     });
     // modules: services (construct in dependency order)
+    const live = new LiveService({ db: db.kysely, ledger, catalog, onError: (err) => http.log.error({ err }, 'live event broadcast failed') });
+    checkout.useLive(live);
+    orders.onStep(async (trx, t, before) => { if (t === 'cancel' || t === 'reject') await live.returnQuota(trx, before.id); });
+    privacy.onErase((trx, userId) => live.forget(trx, userId));
+    privacy.addExporter('liveChat', async (userId) => (await live.exportFor(userId)) as unknown as Json);
+    const ads = new AdsService({ db: db.kysely, ledger, money, catalog: adsCatalogPort(catalog), tokenKey: adsTokenKey(masterKey) });
+    privacy.onErase((trx, userId) => ads.forgetUser(trx, userId));
+    const games = new GamesService({ db: db.kysely, ledger, points, coupons, timeZone: process.env['CHECKIN_TIME_ZONE'] });
+    const social = new SocialService({ db: db.kysely, ledger, points, catalog, referralWindowDays: config.referralWindowDays, referralRewardPoints: config.referralRewardPoints });
+    orders.onStep(async (trx, t, before, after) => void (await social.onOrderStep(trx, t, before, after)));
+    privacy.onErase((trx, userId) => social.forgetUser(trx, userId));
+    privacy.addExporter('social', async (userId) => (await social.exportFor(userId)) as unknown as Json);
     const jobList: Job[] = [];
     jobList.push(
       { name: 'orders', tick: (now) => orders.tick(now) },
@@ -216,8 +234,9 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
     const chainRole = db.dialect === 'postgres' ? advisoryLeader(config.databaseUrl!, CHAIN_ROLE_LOCK) : soleLeader();
     if (chainJobs.length) jobList.push(chainRoleJob(chainRole, chainJobs));
     // modules: jobs
+    jobList.push(gamesJob(games));
     const jobs = new JobRunner(jobList, { intervalMs: config.jobIntervalMs, onError: (job, err) => http.log.error({ err, job }, 'background job failed; will retry') });
-    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms, reviews, points, settlement, coupons, promotions, privacy, analytics, recommendations, witnessing, onChain /* modules: http deps */, logLevel: config.logLevel });
+    const http = await buildHttp({ config, ledger, db: db.kysely, accounts, money, wallet, inventory, catalog, notifications, orders, checkout, payments, sms, reviews, points, settlement, coupons, promotions, privacy, analytics, recommendations, witnessing, onChain, social , games, ads, live /* modules: http deps */, logLevel: config.logLevel, logStream: extras.logStream });
     if (config.sequencer) sequencer.start();
     if (config.jobs) jobs.start();
     let closed = false;
@@ -247,7 +266,11 @@ export async function createApp(overrides: Partial<AppConfig> = {}, extras: AppE
       witnessing,
       onChain,
       chainRole,
+      social,
+      ads,
       // modules: App values
+      live,
+      games,
       jobs,
       sequencer,
       http,

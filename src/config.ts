@@ -20,6 +20,8 @@ export interface AppConfig {
   /** Append the genesis entry when the log is empty. */
   genesis: boolean;
   logLevel: string;
+  /** Anonymous /api requests allowed per IP and minute (PUBLIC_RATE_LIMIT; 0: off). */
+  publicRateLimitPerMinute: number;
   /** Run background jobs (expiries, auto-confirm, webhook delivery) on this instance. */
   jobs: boolean;
   jobIntervalMs: number;
@@ -62,6 +64,9 @@ export interface AppConfig {
   recsSessionGapMinutes: number;
   /** Recommendations: behaviour events read per model update (RECS_BATCH_EVENTS). */
   recsBatchEvents: number;
+  /** Social: a referral visit counts for orders paid this many days after it (REFERRAL_WINDOW_DAYS, 7); the referrer earns REFERRAL_REWARD_POINTS (100) per attributed order. */
+  referralWindowDays?: number | undefined;
+  referralRewardPoints?: number | undefined;
   /** tlog-witnesses the log submits its checkpoints to: "<url> <cosigner vkey>" entries (WITNESSES, comma- or newline-separated). */
   witnesses: string[];
   /** Cosignatures a checkpoint needs to be served at /log/checkpoint.cosigned (WITNESS_QUORUM; default: all witnesses). */
@@ -115,6 +120,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     genesis: true,
     logLevel: env.LOG_LEVEL || 'info',
     jobs: env.JOBS !== 'off',
+    publicRateLimitPerMinute: Math.max(0, int(env.PUBLIC_RATE_LIMIT, 'PUBLIC_RATE_LIMIT', 1200)),
     jobIntervalMs: int(env.JOB_INTERVAL_MS, 'JOB_INTERVAL_MS', 1000),
     devTopUp: env.NODE_ENV !== 'production' && env.DEV_TOP_UP !== 'off',
     allowPrivateWebhooks: env.NODE_ENV !== 'production',
@@ -133,6 +139,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     recsHalfLifeDays: Math.max(1, int(env.RECS_HALF_LIFE_DAYS, 'RECS_HALF_LIFE_DAYS', 30)),
     recsSessionGapMinutes: Math.max(1, int(env.RECS_SESSION_GAP_MINUTES, 'RECS_SESSION_GAP_MINUTES', 30)),
     recsBatchEvents: Math.max(1, int(env.RECS_BATCH_EVENTS, 'RECS_BATCH_EVENTS', 5000)),
+    referralWindowDays: Math.max(1, int(env.REFERRAL_WINDOW_DAYS, 'REFERRAL_WINDOW_DAYS', 7)),
+    referralRewardPoints: Math.max(1, int(env.REFERRAL_REWARD_POINTS, 'REFERRAL_REWARD_POINTS', 100)),
     witnesses: (env.WITNESSES ?? '').split(/[,\n]/).map((e) => e.trim()).filter((e) => e !== ''),
     witnessQuorum: env.WITNESS_QUORUM ? int(env.WITNESS_QUORUM, 'WITNESS_QUORUM', 1) : undefined,
     chainRpcUrl: env.CHAIN_RPC_URL || undefined,

@@ -16,6 +16,8 @@ const USAGE = `usage: chainmall <command>
   bench [ledger] [--json]                print benchmark figures
   witness --name NAME --log "ORIGIN VKEY" [--log …] [--port P] [--key-file F] [--data DIR]
                                          run a C2SP tlog-witness; prints its cosigner verifier key
+  draw verify --url URL --draw ID [--key VKEY] [--json]
+                                         recompute a lucky draw's winners from its public data (and check its ledger receipts)
   chain deploy [--name NAME] [--symbol SYM]
                                          deploy CheckpointAnchor, PlatformToken and OrderEscrow with the account of
                                          CHAIN_PRIVATE_KEY on CHAIN_RPC_URL; prints the environment to run with them`;
@@ -42,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
       log: { type: 'string', multiple: true },
       data: { type: 'string' },
       symbol: { type: 'string' },
+      draw: { type: 'string' },
     },
   });
   const [cmd, ...rest] = positionals;
@@ -91,6 +94,11 @@ async function main(argv: string[]): Promise<number> {
       if (rest[0] !== 'deploy') throw new Error('usage: chainmall chain deploy [--name NAME] [--symbol SYM]');
       const { chainDeploy } = await import('./chain.ts');
       return chainDeploy({ name: values.name, symbol: values.symbol });
+    }
+    case 'draw': {
+      if (rest[0] !== 'verify') throw new Error('usage: chainmall draw verify --url URL --draw ID [--key VKEY] [--json]');
+      const { drawVerify } = await import('./draw.ts');
+      return drawVerify({ url: values.url, draw: values.draw, key: values.key, json: values.json });
     }
     default:
       throw new Error(`unknown command "${cmd}"\n${USAGE}`);

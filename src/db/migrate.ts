@@ -17,6 +17,10 @@ import { privacyMigrations } from '../privacy/index.ts';
 import { analyticsMigrations } from '../analytics/migrations/index.ts';
 import { recommendationsMigrations } from '../recommendations/migrations/index.ts';
 // modules: migration imports
+import { liveMigrations } from '../live/migrations/index.ts';
+import { adsMigrations } from '../ads/migrations/index.ts';
+import { gamesMigrations } from '../games/migrations/index.ts';
+import { socialMigrations } from '../social/migrations/index.ts';
 import { chainMigrations } from '../chain/migrations/index.ts';
 import { witnessMigrations } from '../witness/migrations/index.ts';
 import { reviewsMigrations } from '../reviews/migrations/index.ts';
@@ -37,7 +41,7 @@ export const ddlFor = (dialect: DialectName): Ddl =>
     : { dialect, blob: 'blob', bigint: 'integer', serial: 'integer' };
 
 export function allMigrations(ddl: Ddl): Record<string, Migration> {
-  return { ...ledgerMigrations(ddl), ...moneyMigrations(ddl), ...accountsMigrations(ddl), ...idempotencyMigrations(ddl), ...ordersMigrations(ddl), ...walletMigrations(ddl), ...inventoryMigrations(ddl), ...catalogMigrations(ddl), ...notificationsMigrations(ddl), ...paymentsMigrations(ddl), ...smsMigrations(ddl), ...pointsMigrations(ddl), ...reviewsMigrations(ddl), ...settlementMigrations(ddl), ...couponsMigrations(ddl), ...privacyMigrations(ddl), ...analyticsMigrations(ddl), ...recommendationsMigrations(ddl), ...witnessMigrations(ddl), ...chainMigrations(ddl) /* modules: migrations */ };
+  return { ...ledgerMigrations(ddl), ...moneyMigrations(ddl), ...accountsMigrations(ddl), ...idempotencyMigrations(ddl), ...ordersMigrations(ddl), ...walletMigrations(ddl), ...inventoryMigrations(ddl), ...catalogMigrations(ddl), ...notificationsMigrations(ddl), ...paymentsMigrations(ddl), ...smsMigrations(ddl), ...pointsMigrations(ddl), ...reviewsMigrations(ddl), ...settlementMigrations(ddl), ...couponsMigrations(ddl), ...privacyMigrations(ddl), ...analyticsMigrations(ddl), ...recommendationsMigrations(ddl), ...witnessMigrations(ddl), ...chainMigrations(ddl), ...socialMigrations(ddl) , ...gamesMigrations(ddl), ...adsMigrations(ddl), ...liveMigrations(ddl) /* modules: migrations */ };
 }
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<void> {

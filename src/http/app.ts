@@ -6,6 +6,7 @@ import type { Database } from '../db/database.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { accountsRoutes, type AccountsService } from '../accounts/index.ts';
 import { installAuth } from './auth.ts';
+import { installSecurity } from './security.ts';
 import { installIdempotency } from './idempotency.ts';
 import { ledgerRoutes, logRoutes } from '../ledger/index.ts';
 import { installProblemHandlers, ProblemSchema } from './problem.ts';
@@ -33,6 +34,10 @@ import { recommendationsRoutes, type RecommendationsService } from '../recommend
 import { witnessLogRoutes, type WitnessingService } from '../witness/index.ts';
 import { chainRoutes, type OnChainSettlement } from '../chain/index.ts';
 // modules: imports
+import { liveRoutes, type LiveService } from '../live/index.ts';
+import { adsRoutes, type AdsService } from '../ads/index.ts';
+import { gamesRoutes, type GamesService } from '../games/index.ts';
+import { socialRoutes, type SocialService } from '../social/index.ts';
 
 /** The module services, as the app builds them and the routes use them. */
 export interface Services {
@@ -65,7 +70,15 @@ export interface Services {
   witnessing: WitnessingService;
   /** On-chain settlement for opted-in merchants; undefined when no chain is configured. */
   onChain: OnChainSettlement | undefined;
+  /** Follows and feed, wishlists, share links with referral rewards, product Q&A. */
+  social: SocialService;
+  /** Sponsored listings: ad balances, campaigns, the slot auction, charged clicks. */
+  ads: AdsService;
   // modules: services
+  /** Live shopping: sessions with an HLS stream, chat over SSE, pinned products at a live price and quota. */
+  live: LiveService;
+  /** Daily check-in with streaks and provably fair lucky draws. */
+  games: GamesService;
 }
 
 export interface HttpDeps extends Services {
@@ -73,12 +86,14 @@ export interface HttpDeps extends Services {
   ledger: Ledger;
   db: Kysely<Database>;
   logLevel?: string;
+  /** Where logs go (stdout when unset); tests collect them to check nothing secret is written. */
+  logStream?: NodeJS.WritableStream | undefined;
 }
 
 /** The HTTP surface: thin routes over module services, problem+json errors, OpenAPI at /docs. */
 export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logLevel === 'silent' ? false : { level: deps.logLevel ?? 'info', redact: ['req.headers.authorization', 'req.headers.cookie', 'req.remoteAddress'] },
+    logger: deps.logLevel === 'silent' ? false : { level: deps.logLevel ?? 'info', redact: ['req.headers.authorization', 'req.headers.cookie', 'req.remoteAddress'], ...(deps.logStream ? { stream: deps.logStream } : {}) },
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
@@ -87,6 +102,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   app.addSchema(ProblemSchema);
   if (deps.config.validateResponses) await installResponseValidation(app);
   installAuth(app, deps.accounts);
+  await installSecurity(app, { publicRateLimitPerMinute: deps.config.publicRateLimitPerMinute });
   installIdempotency(app, deps.db, { sealKey: deps.privacy.idempotencyKey });
   await app.register(swagger, {
     openapi: {
@@ -115,7 +131,11 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
         { name: 'analytics', description: 'Behaviour events (stored only with consent, keyed by pseudonym) and k-anonymous merchant analytics' },
         { name: 'recommendations', description: 'Bought together, viewed together, for you (with personalisation consent) and popular products, each with its reason' },
         { name: 'chain', description: 'On-chain settlement: opted-in merchants\' escrow in OrderEscrow, each transaction recorded in the ledger' },
+        { name: 'social', description: 'Follow merchants and their feed, wishlists, share links with referral rewards, product questions and answers' },
+        { name: 'ads', description: 'Sponsored listings: ad balance, campaigns, slots by second-price auction, charged clicks, stats' },
         // modules: tags
+        { name: 'live', description: 'Live shopping: sessions, chat and viewers over SSE, moderation, pinned products at a live-only price and quota, replay' },
+        { name: 'games', description: 'Daily check-in with streaks; provably fair lucky draws (seed commitment, close checkpoint, reveal, verifiable winners)' },
       ],
       components: {
         securitySchemes: {
@@ -155,6 +175,10 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(recommendationsRoutes, { prefix: '/api', recommendations: deps.recommendations });
   await app.register(witnessLogRoutes, { prefix: '/log', witnessing: deps.witnessing });
   await app.register(chainRoutes, { prefix: '/api', chain: deps.onChain, orders: deps.orders });
+  await app.register(socialRoutes, { prefix: '/api', social: deps.social });
+  await app.register(adsRoutes, { prefix: '/api', ads: deps.ads });
   // modules: routes
+  await app.register(liveRoutes, { prefix: '/api', live: deps.live });
+  await app.register(gamesRoutes, { prefix: '/api', games: deps.games });
   return app;
 }

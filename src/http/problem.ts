@@ -60,7 +60,10 @@ export function sendProblem(reply: FastifyReply, status: number, code: string, d
 /** `pages`: answers GETs for the web app's own paths (client-side routes) before the 404. */
 export function installProblemHandlers(app: FastifyInstance, pages?: () => ((req: FastifyRequest, reply: FastifyReply) => FastifyReply | null) | null): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof DomainError) return sendProblem(reply, err.status, err.code, err.message, err.extra);
+    if (err instanceof DomainError) {
+      if (err.status === 429 && err.extra['retryAfter'] !== undefined) reply.header('retry-after', String(err.extra['retryAfter']));
+      return sendProblem(reply, err.status, err.code, err.message, err.extra);
+    }
     if (err.code === 'FST_RESPONSE_VALIDATION_FAILED_VALIDATION') {
       // Our answer broke its own schema: a bug, never the caller's fault.
       req.log.error({ err }, 'response failed its schema');

@@ -6,10 +6,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { streamOriginsCsp } from '../live/index.ts';
 
 export const WEB_DIST = path.resolve(fileURLToPath(new URL('../../dist/web', import.meta.url)));
 
-const CSP = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+// Live shopping (src/live): the player (hls.js) feeds <video> from a blob: MediaSource, so media-src
+// needs blob:; the streaming servers an operator lists in LIVE_STREAM_ORIGINS are added to media-src
+// (native HLS) and connect-src (hls.js fetches playlists and segments). Nothing else changes.
+const STREAMS = streamOriginsCsp(process.env['LIVE_STREAM_ORIGINS']);
+const CSP = `default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:${STREAMS}; style-src 'self' 'unsafe-inline'; connect-src 'self'${STREAMS}; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'`;
 const SERVER_PATHS = /^\/(api|log|docs)(\/|$)/;
 
 export const webBuilt = (dir = WEB_DIST) => fs.existsSync(path.join(dir, 'index.html'));

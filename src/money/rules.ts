@@ -118,6 +118,7 @@ export const ACCOUNT_KINDS = [
   'buyer_wallet',
   'buyer_points',
   'merchant_receivable',
+  'merchant_ads',
   'withdrawal_hold',
   'platform_escrow',
   'platform_revenue',
@@ -137,6 +138,8 @@ export const NORMAL_SIDE: Record<AccountKind, 'credit' | 'debit'> = {
   buyer_wallet: 'credit',
   buyer_points: 'credit',
   merchant_receivable: 'credit',
+  /** A merchant's prepaid advertising balance (src/ads): funded from its receivable, spent per charged click. */
+  merchant_ads: 'credit',
   withdrawal_hold: 'credit',
   platform_escrow: 'credit',
   platform_revenue: 'credit',

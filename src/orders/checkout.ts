@@ -12,7 +12,7 @@ import { escrowTransfers, lineCommission, walletPaymentId } from './escrow.ts';
 import { apply, createOrder, isTerminal, ORDER_STATES, whyNot, type OrderEvent, type OrderFacts, type PaymentMode } from './flow.ts';
 import { randomOrderNumber } from './numbers.ts';
 import { price, type CartLine as PricingLine } from '../pricing/index.ts';
-import type { CheckoutVariant, MerchantTerms, Reader } from './ports.ts';
+import type { CheckoutVariant, LivePort, MerchantTerms, Reader } from './ports.ts';
 import { addressField, factColumns, orderView, type OrderView } from './rows.ts';
 import { SYSTEM, type OrdersService } from './service.ts';
 
@@ -20,7 +20,7 @@ export const CART_LINES_MAX = 100;
 
 export interface CheckoutInput {
   /** The lines to buy; without them, the caller's cart (which the checkout then empties). */
-  items?: { variantId: string; qty: number }[];
+  items?: { variantId: string; qty: number; liveSessionId?: string }[];
   shippingAddress: ShippingAddress;
   /** Per checkout; pay_on_receipt only where every merchant in it allows it. */
   paymentMode?: PaymentMode;
@@ -69,6 +69,19 @@ function mergeLines(items: { variantId: string; qty: number }[]): Map<string, nu
   return lines;
 }
 
+/** Per variant, the live session its lines were bought from; every line of a variant must name the same one (or none). */
+function liveSessions(items: { variantId: string; liveSessionId?: string }[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const plain = new Set<string>();
+  for (const i of items) {
+    if (i.liveSessionId === undefined) plain.add(i.variantId);
+    else if ((out.get(i.variantId) ?? i.liveSessionId) !== i.liveSessionId) throw new DomainError('checkout.live_line_conflict', `variant ${i.variantId} is named with two live sessions`, 400);
+    else out.set(i.variantId, i.liveSessionId);
+  }
+  for (const id of plain) if (out.has(id)) throw new DomainError('checkout.live_line_conflict', `variant ${id} is bought both from a live session and not`, 400);
+  return out;
+}
+
 /** Per variant: the discounts on its line, by who funds them. */
 type LineDiscounts = Map<string, { merchantFunded: bigint; platformFunded: bigint }>;
 
@@ -88,7 +101,13 @@ export class CheckoutService {
   constructor(
     private readonly orders: OrdersService,
     private readonly purchased?: { listener: PurchaseListener; onError: (err: unknown) => void },
+    private live?: LivePort,
   ) {}
+
+  /** Live shopping's prices and quotas (optional; set once at start-up, after construction). */
+  useLive(live: LivePort): void {
+    this.live = live;
+  }
 
   private get db() {
     return this.orders.db;
@@ -158,13 +177,22 @@ export class CheckoutService {
         ? (await trx.selectFrom('orders_cart_item').select(['variant_id', 'qty']).where('buyer_id', '=', buyerId).orderBy('added_at').execute()).map((r) => ({ variantId: r.variant_id, qty: r.qty }))
         : input.items!;
       const lines = mergeLines(items);
+      const live = liveSessions(items);
+      if (live.size > 0 && !this.live) throw new DomainError('live.unavailable', 'live shopping is not enabled here', 400);
       const variants = await this.orders.catalog.variantsForCheckout(trx, [...lines.keys()]);
       const byId = new Map(variants.map((v) => [v.variantId, v]));
       const groups = new Map<string, CheckoutVariant[]>();
       for (const id of lines.keys()) {
-        const v = byId.get(id);
+        let v = byId.get(id);
         if (!v) throw new DomainError('checkout.variant_not_found', `product variant ${id} not found`, 404, { variantId: id });
         if (!v.purchasable) throw new DomainError('checkout.not_purchasable', `product variant ${id} is not for sale`, 409, { variantId: id });
+        const sessionId = live.get(id);
+        if (sessionId !== undefined) {
+          // The live price replaces the list price for this line: in the pricing, the document, its commitment and the totals.
+          const lp = await this.live!.livePrice(trx, sessionId, id);
+          assert(lp.currency === v.currency, `checkout: live price of ${id} in ${lp.currency}, the variant in ${v.currency}`);
+          byId.set(id, (v = { ...v, priceMinor: lp.priceMinor }));
+        }
         groups.set(v.merchantId, [...(groups.get(v.merchantId) ?? []), v]);
       }
       productIds = [...new Set(variants.map((v) => v.productId))];
@@ -187,6 +215,13 @@ export class CheckoutService {
         await this.orders.confirmWalletPayment(trx, buyerId, total, confirm.context, confirm.smsCode);
       }
       if (input.redeemPoints) await this.redeemPoints(trx, buyerId, BigInt(input.redeemPoints), payNow, planned);
+      // Live quotas: one conditional UPDATE per pinned line (sold + qty <= quota), contended like stock.
+      for (const p of planned) {
+        for (const l of p.lines) {
+          const sessionId = live.get(l.variantId);
+          if (sessionId !== undefined) await this.live!.claim(trx, { sessionId, variantId: l.variantId, orderId: p.facts.id, qty: l.qty });
+        }
+      }
       for (const p of planned) await this.reserve(trx, p, payNow, now);
       for (const p of planned) {
         if (p.transfers.length === 0) continue;

@@ -77,3 +77,14 @@ export interface OrdersPrivacyPort {
   openFor(db: Kysely<Database> | Transaction<Database>, userId: string, field: string, sealed: string): Promise<string | null>;
   recordAccess(trx: Transaction<Database>, actor: HttpActor, userId: string, fields: string[], purpose: 'fulfilment', ref?: string): Promise<void>;
 }
+
+/**
+ * Live shopping (src/live): a checkout line naming a live session pays the price pinned there and
+ * takes from its quota, in the checkout's transaction. Optional: without it such lines are refused.
+ */
+export interface LivePort {
+  /** The live unit price of the variant pinned in the session; 409 live.not_live unless live now, live.not_pinned, 404 live.not_found. */
+  livePrice(trx: Transaction<Database>, sessionId: string, variantId: string): Promise<{ priceMinor: bigint; currency: string }>;
+  /** Takes qty from the pin's quota for this order (one conditional UPDATE); 409 live.quota_exhausted when it cannot. */
+  claim(trx: Transaction<Database>, input: { sessionId: string; variantId: string; orderId: string; qty: number }): Promise<void>;
+}

@@ -33,7 +33,11 @@ export const ShippingAddress = {
 const Line = {
   type: 'object',
   required: ['variantId', 'qty'],
-  properties: { variantId: id, qty: { type: 'integer', minimum: 1, maximum: ORDER_QTY_MAX } },
+  properties: {
+    variantId: id,
+    qty: { type: 'integer', minimum: 1, maximum: ORDER_QTY_MAX },
+    liveSessionId: { ...id, description: 'bought from this live session: the live price pinned there, taken from its quota (only while it is live)' },
+  },
   additionalProperties: false,
 } as const;
 

@@ -37,7 +37,7 @@ let seq = 0;
 
 export async function startWorld(backend: Backend, overrides: Partial<AppConfig> = {}, extras: AppExtras = {}): Promise<World> {
   const box = await backend.sandbox();
-  const app = await createApp({ dataDir: box.dataDir, databaseUrl: box.databaseUrl, logLevel: 'silent', maxDelayMs: 10, scryptLn: 10, jobs: false, validateResponses: true, sandboxGateway: false, ...overrides }, extras);
+  const app = await createApp({ dataDir: box.dataDir, databaseUrl: box.databaseUrl, logLevel: 'silent', maxDelayMs: 10, scryptLn: 10, jobs: false, validateResponses: true, sandboxGateway: false, publicRateLimitPerMinute: 0, ...overrides }, extras);
   const inject = (auth: string | null) => (method: InjectOptions['method'], url: string, payload?: unknown, headers: Record<string, string> = {}) =>
     app.http.inject({ method, url, ...(payload !== undefined ? { payload: payload as InjectOptions['payload'] } : {}), headers: { ...(auth ? { authorization: auth } : {}), ...headers } });
   return {

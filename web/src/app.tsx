@@ -15,6 +15,10 @@ import { adminRoutes } from './admin/routes.ts';
 import { explorerRoutes } from './explorer/routes.ts';
 import { verifyRoutes } from './verify/routes.ts';
 // modules: web imports
+import { adsRoutes } from './ads/routes.ts';
+import { gamesRoutes } from './games/routes.ts';
+import { liveRoutes } from './live/routes.ts';
+import { socialRoutes } from './social/routes.ts';
 
 /** An area's pages: a path pattern (preact-iso syntax, e.g. '/orders/:id') and its component. */
 export interface AppRoute {
@@ -22,7 +26,7 @@ export interface AppRoute {
   component: FunctionComponent<any>;
 }
 
-const routes: AppRoute[] = [...storeRoutes, ...accountRoutes, ...merchantRoutes, ...adminRoutes, ...explorerRoutes, ...verifyRoutes /* modules: web routes */];
+const routes: AppRoute[] = [...storeRoutes, ...accountRoutes, ...merchantRoutes, ...adminRoutes, ...explorerRoutes, ...verifyRoutes, ...socialRoutes, ...liveRoutes , ...gamesRoutes, ...adsRoutes /* modules: web routes */];
 
 function NotFound() {
   return (

@@ -22,6 +22,7 @@ const AREA: ConsoleArea = {
     ['/admin/points', 'a.nav.points'],
     ['/admin/settlements', 'a.nav.settlements'],
     ['/admin/reviews', 'a.nav.reviews'],
+    ['/admin/draws', 'a.nav.draws'],
   ],
   keys: { title: 'a.title', nav: 'a.nav.label', signin: 'a.signinPrompt', forbidden: 'a.forbidden' },
   note: (role) => role === 'auditor' && <p class="badge" role="note">{t('a.readOnly')}</p>,

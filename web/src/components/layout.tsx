@@ -24,7 +24,10 @@ export function Layout({ children }: { children: ComponentChildren }) {
           {u && link('/account', t('nav.account'))}
           {u?.role === 'merchant_staff' && link('/merchant', t('nav.merchant'))}
           {(u?.role === 'admin' || u?.role === 'auditor') && link('/admin', t('nav.admin'))}
+          {u?.role === 'buyer' && link('/account/feed', t('social.nav.feed'))}
+          {link('/games', t('g.nav'))}
           {/* modules: nav */}
+          {link('/live', t('live.nav'))}
           {link('/explorer', t('nav.explorer'))}
           {link('/verify', t('nav.verify'))}
         </nav>

@@ -23,6 +23,8 @@ const AREA: ConsoleArea = {
     ['/merchant/analytics', 'm.nav.analytics'],
     ['/merchant/webhooks', 'm.nav.webhooks'],
     ['/merchant/reviews', 'm.nav.reviews'],
+    ['/merchant/ads', 'm.nav.ads'],
+    ['/merchant/live', 'm.nav.live'],
     ['/merchant/chain', 'm.nav.chain'],
   ],
   keys: { title: 'm.title', nav: 'm.nav.label', signin: 'm.signinPrompt', forbidden: 'm.forbidden' },

@@ -10,6 +10,7 @@ import { Async, errorText, PageTitle } from '../components/ui.tsx';
 import { addToCart, availability, merchant, stockKey, type Page, type Product, type Rating, type Review } from './data.ts';
 import { priceRange, RecList, Thumb } from './parts.tsx';
 import './store.css';
+import { FollowButton, ProductSocial, QASection, ReferralCapture } from '../social/parts.tsx';
 
 export function ProductPage() {
   const { params } = useRoute();
@@ -29,13 +30,16 @@ export function ProductPage() {
           <Thumb title={product.title} />
           <div>
             <PageTitle>{product.title}</PageTitle>
-            <p class="muted">{t('store.product.soldBy', { name: seller.name })}{seller.payOnReceipt ? ` · ${t('store.product.payOnReceipt')}` : ''}</p>
+            <p class="muted">{t('store.product.soldBy', { name: seller.name })}{seller.payOnReceipt ? ` · ${t('store.product.payOnReceipt')}` : ''} <FollowButton merchantId={product.merchantId} name={seller.name} /></p>
             <p class="price">{priceRange(product.minPriceMinor, product.maxPriceMinor, product.currency)}</p>
             <p>{product.description}</p>
             <Buy product={product} stock={stock.items} />
+            <ProductSocial productId={product.id} />
+            <ReferralCapture />
           </div>
         </div>
         <RatingBlock productId={product.id} />
+        <QASection productId={product.id} />
         <RecList title={t('store.recs.boughtTogether')} strategy="bought_together" productId={product.id} list="bought_together" />
         <RecList title={t('store.recs.alsoViewed')} strategy="viewed_together" productId={product.id} list="viewed_together" />
       </article>

@@ -9,6 +9,7 @@ import { ActionButton, Async, PageTitle } from '../components/ui.tsx';
 import { type Page, type ProductSummary } from './data.ts';
 import { Categories, SearchBox } from './home.tsx';
 import { ProductGrid } from './parts.tsx';
+import { SponsoredSlots } from '../ads/sponsored.tsx';
 import './store.css';
 
 export function SearchPage() {
@@ -31,6 +32,7 @@ export function SearchPage() {
       <PageTitle>{q ? t('store.search.titleFor', { q }) : t('store.search.title')}</PageTitle>
       <SearchBox initial={q} key={q} />
       <Categories />
+      <SponsoredSlots q={q} categoryId={categoryId} />
       <Async state={state}>{(p) => (
         <>
           <p class="muted" role="status">{t('store.search.count', { n: p.items.length + more.length })}</p>

@@ -1,0 +1,71 @@
+// `npm run soak [-- --minutes 10] [--backend sqlite|postgres] [--json]`: the crash test's mixed load
+// against one server process for a while, without kills. Every interval it prints the operations
+// acknowledged per second and the server's resident memory; at the end, whether memory stayed flat
+// (the last third's median within 20 % of the first third's, after a warm-up interval).
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { backends } from '../test/helpers/backends.ts';
+import { freePort, prepareShop, serve, exited, sleep, startLoad } from '../test/load/mixed.ts';
+import { fmt, table } from '../bench/stats.ts';
+
+const rssMb = (pid: number): number => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function main(argv: string[]): Promise<number> {
+  const at = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+  const json = argv.includes('--json');
+  const minutes = Number(at('--minutes') ?? 10);
+  const intervalS = Number(at('--interval') ?? (minutes >= 5 ? 30 : 10));
+  const backend = backends().find((b) => b.name === (at('--backend') ?? 'sqlite'));
+  if (!backend) throw new Error('no such backend (PostgreSQL needs DATABASE_URL)');
+  if (!(minutes > 0)) throw new Error('--minutes must be positive');
+  const box = await backend.sandbox();
+  try {
+    const shop = await prepareShop(box);
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const server = await serve({
+      PORT: String(port), HOST: '127.0.0.1', CHAINMALL_DATA_DIR: box.dataDir, DATABASE_URL: box.databaseUrl ?? '', SEED: 'off', LOG_LEVEL: 'warn', SCRYPT_LN: '4',
+      SANDBOX_SIGNING_SECRET: randomBytes(16).toString('hex'), SANDBOX_PORT: String(await freePort()), NODE_ENV: 'test',
+    });
+    const load = startLoad(() => base, shop);
+    const samples: { t: number; opsPerS: number; rssMb: number }[] = [];
+    const end = Date.now() + minutes * 60_000;
+    let last = 0;
+    while (Date.now() < end) {
+      await sleep(Math.min(intervalS * 1000, Math.max(0, end - Date.now())));
+      const n = load.acks.length;
+      const s = { t: samples.length ? samples[samples.length - 1]!.t + intervalS : intervalS, opsPerS: (n - last) / intervalS, rssMb: rssMb(server.pid!) };
+      last = n;
+      samples.push(s);
+      console.error(`${fmt(s.t)} s: ${fmt(s.opsPerS)} acknowledged operations/s, server RSS ${fmt(s.rssMb, 1)} MB`);
+    }
+    await load.stop();
+    server.kill('SIGTERM');
+    await exited(server);
+    const steady = samples.slice(1);
+    const third = Math.max(1, Math.floor(steady.length / 3));
+    const first = median(steady.slice(0, third).map((s) => s.rssMb));
+    const lastThird = median(steady.slice(-third).map((s) => s.rssMb));
+    const growth = (lastThird - first) / first;
+    const flat = growth < 0.2;
+    const rows: (string | number)[][] = [['second', 'operations/s', 'server RSS (MB)'], ...samples.map((s) => [fmt(s.t), fmt(s.opsPerS), fmt(s.rssMb, 1)])];
+    const summary = `${backend.name}, ${minutes} min: ${fmt(load.acks.length)} operations acknowledged; memory ${fmt(first, 1)} → ${fmt(lastThird, 1)} MB (${growth >= 0 ? '+' : ''}${fmt(growth * 100, 1)} %): ${flat ? 'flat' : 'GROWING'}`;
+    (json ? console.error : console.log)(`${table(rows)}\n${summary}`);
+    if (json) console.log(JSON.stringify({ backend: backend.name, minutes, acknowledged: load.acks.length, samples, rss_first_mb: first, rss_last_mb: lastThird, memory_growth: Number(growth.toFixed(3)), memory_flat: flat }));
+    return flat ? 0 : 1;
+  } finally {
+    await box.cleanup();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`soak: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    process.exit(2);
+  },
+);
