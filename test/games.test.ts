@@ -203,6 +203,10 @@ describe.each(backends())('games on $name', (backend) => {
       expect(won).toMatchObject({ kind: 'coupon', awarded: true, entryNo: served[1] });
       const coupon = expectOk(await w.anon('GET', `/api/coupons/${won.couponCode}`));
       expect(coupon).toMatchObject({ kind: 'fixed', amountMinor: '500' });
+      // The code is public (the ledger names coupons by code), so only its winner may use it.
+      const stranger = [a!, b!, c!].find((x) => x !== couponWinner)!;
+      await expect(w.app.db.kysely.transaction().execute((trx) => w.app.coupons.use(trx, won.couponCode, stranger.userId))).rejects.toMatchObject({ code: 'coupon.not_yours' });
+      await w.app.db.kysely.transaction().execute((trx) => w.app.coupons.use(trx, won.couponCode, couponWinner.userId));
 
       // A retried reveal (and the job) awards nothing twice.
       expect(expectOk(await admin.call('POST', `/api/admin/draws/${d.id}/reveal`, {}, key())).reveal.winners).toEqual(pub.reveal.winners);

@@ -24,6 +24,8 @@ export function normalizeCode(code: unknown): string | null {
 /** What a creator sends: amounts as decimal strings (JSON) or bigints (code). */
 export interface NewCoupon {
   code: string;
+  /** Internal (prizes): only this user may use it. Not accepted over HTTP. */
+  ownerId?: string | undefined;
   kind: 'fixed' | 'percent';
   amountMinor?: string | bigint | undefined;
   percentBps?: number | undefined;

@@ -126,6 +126,7 @@ export class CouponsService {
       active: 1,
       created_by: actor.userId,
       created_at: at,
+      owner_id: input.ownerId ?? null,
     };
     return this.db.transaction().execute(async (trx) => {
       const dup = await trx.selectFrom('coupons_coupon').select('code').where('code', '=', code).executeTakeFirst();
@@ -143,6 +144,7 @@ export class CouponsService {
       if (rule.minSpendMinor !== undefined) data.minSpendMinor = rule.minSpendMinor;
       if (totalLimit !== null) data.totalLimit = totalLimit;
       if (perUserLimit !== null) data.perUserLimit = perUserLimit;
+      if (input.ownerId !== undefined) data.restricted = true;
       await this.ledger.append(trx, [
         { kind: 'coupon.created', actor: actor.userId, subject: { coupon: code, ...(merchantId !== null ? { merchant: merchantId } : {}) }, data, at },
       ]);
@@ -182,8 +184,9 @@ export class CouponsService {
     assert(trx.isTransaction, 'coupons.use needs the caller\'s open transaction');
     const c = normalizeCode(code);
     if (c === null) throw notFound('coupon');
-    const row = await trx.selectFrom('coupons_coupon').select(['code', 'merchant_id', 'per_user_limit', 'active']).where('code', '=', c).executeTakeFirst();
+    const row = await trx.selectFrom('coupons_coupon').select(['code', 'merchant_id', 'per_user_limit', 'active', 'owner_id']).where('code', '=', c).executeTakeFirst();
     if (!row) throw notFound('coupon');
+    if (row.owner_id !== null && row.owner_id !== userId) throw new DomainError('coupon.not_yours', `coupon ${c} was awarded to another account`, 409);
     if (Number(row.active) !== 1) throw new DomainError('coupon.inactive', `coupon ${c} is no longer active`, 409);
     // In a savepoint: a refusal leaves the caller's transaction as it was (it may go on without the coupon).
     await withSavepoint(trx, 'coupons', async () => {

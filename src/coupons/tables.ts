@@ -17,6 +17,8 @@ export interface CouponsCouponTable {
   active: number;
   created_by: string;
   created_at: string;
+  /** A prize coupon only its winner may use (its code is public in the ledger, so knowing it is not enough). */
+  owner_id: string | null;
 }
 
 /** Uses of a coupon by one user. */

@@ -430,7 +430,7 @@ export class GamesService {
       try {
         await this.coupons.create({ userId: r.created_by, role: 'admin' }, {
           code: p.coupon_code, kind: prize.couponKind, amountMinor: prize.amountMinor, percentBps: prize.percentBps, capMinor: prize.capMinor,
-          minSpendMinor: prize.minSpendMinor, validUntil, totalLimit: 1, perUserLimit: 1, stackable: true,
+          minSpendMinor: prize.minSpendMinor, validUntil, totalLimit: 1, perUserLimit: 1, stackable: true, ownerId: p.user_id,
         });
       } catch (err) {
         if (!(err instanceof DomainError && err.code === 'coupon.duplicate')) throw err;

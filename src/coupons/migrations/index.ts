@@ -47,4 +47,9 @@ export const couponsMigrations = (_t: Ddl): Record<string, Migration> => ({
         .execute();
     },
   },
+  '2026-11-27-coupons-owner': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('coupons_coupon').addColumn('owner_id', 'text').execute();
+    },
+  },
 });
