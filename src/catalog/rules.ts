@@ -2,6 +2,8 @@
 // search words, cursors and the commission resolution order.
 import { randomBytes } from 'node:crypto';
 import { DomainError } from '../shared/errors.ts';
+import type { Page, PageRequest } from '../shared/index.ts';
+export type { Page, PageRequest };
 
 export const DEFAULT_CURRENCY = 'CNY';
 export const NAME_CHARS_MAX = 100;
@@ -190,15 +192,7 @@ export const tsQuery = (words: readonly string[]) => words.map((w) => `"${w}"`).
 
 // ---------------------------------------------------------------- pages
 
-export interface PageRequest {
-  cursor?: string | undefined;
-  limit?: number | undefined;
-}
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
 /** An opaque cursor: base64url of the last row's sequence number, tagged so that garbage is refused. */
 export const encodeCursor = (seq: number): string => Buffer.from(`c1:${seq}`).toString('base64url');

@@ -6,6 +6,8 @@ import type { Applies, Coupon, Funder } from '../pricing/index.ts';
 import { assert } from '../shared/assert.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { decodeCursor, encodeCursor, normalizeCode, pageLimit, parseNewCoupon, parseStoredRule, toPricingCoupon, type NewCoupon, type StoredRule } from './rules.ts';
+import type { Page, PageRequest } from '../shared/index.ts';
+export type { Page, PageRequest };
 
 type CouponRow = Selectable<Database['coupons_coupon']>;
 export type Reader = Kysely<Database> | Transaction<Database>;
@@ -43,15 +45,7 @@ export interface CouponView extends CouponTerms {
   createdAt: string;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
-export interface PageRequest {
-  cursor?: string | undefined;
-  limit?: number | undefined;
-}
 
 const forbidden = (why: string) => new DomainError('auth.forbidden', why, 403);
 

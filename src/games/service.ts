@@ -15,6 +15,8 @@ import {
   type CouponPrize, type NewDraw, type Prize,
 } from './rules.ts';
 import { CHECKIN_REWARDS, CHECKIN_TIME_ZONE_DEFAULT, checkTimeZone, currentStreak, dayOf, nextStreak, rewardFor, addDays } from './streak.ts';
+import type { Page } from '../shared/index.ts';
+export type { Page };
 
 type DrawRow = Selectable<Database['games_draw']>;
 type Fence = ((trx: Transaction<Database>) => Promise<void> | void) | undefined;
@@ -89,10 +91,6 @@ export interface MyDraw {
   prizes: { prize: number; entryNo: number; kind: 'points' | 'coupon'; points: number | null; couponCode: string | null; awarded: boolean }[];
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
 const conflict = (code: string, message: string) => new DomainError(code, message, 409);
 const alreadyCheckedIn = (day: string) => conflict('games.already_checked_in', `you have already checked in on ${day}`);

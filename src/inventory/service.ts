@@ -32,6 +32,8 @@ import {
   type StockState,
 } from './rules.ts';
 import type { InventoryLevelTable, InventoryLocationTable, InventoryReservationTable } from './tables.ts';
+import type { Page } from '../shared/index.ts';
+export type { Page };
 
 export type Reader = Kysely<Database>;
 
@@ -83,10 +85,6 @@ export interface StockLevel {
   updatedAt: string;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
 /** Who acts through the merchant API: a merchant's staff (for their merchant) or an admin (merchantId null: any merchant). */
 export interface StockActor {

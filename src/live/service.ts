@@ -31,6 +31,8 @@ import {
   type SessionState,
   type SessionTransition,
 } from './rules.ts';
+import type { Page, PageRequest } from '../shared/index.ts';
+export type { Page, PageRequest };
 
 type SessionRow = Selectable<Database['live_session']>;
 type PinRow = Selectable<Database['live_pin']>;
@@ -94,15 +96,7 @@ export interface MessageView {
   createdAt: string;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
-export interface PageRequest {
-  cursor?: string | undefined;
-  limit?: number | undefined;
-}
 
 export interface NewSession {
   title: string;

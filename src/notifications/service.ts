@@ -23,6 +23,8 @@ import {
 } from './rules.ts';
 import { fetchSender, nodeSender, type Sender } from './sender.ts';
 import { newWebhookSecret, signWebhook } from './signing.ts';
+import type { Page } from '../shared/index.ts';
+export type { Page };
 
 export interface NotificationsOptions {
   /** Let endpoints target loopback/private/link-local addresses (development and tests only). */
@@ -75,10 +77,6 @@ export interface DeliveryView {
   updatedAt: string;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
 /** The webhook request timeout: slower answers count as failures and are retried. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;

@@ -14,6 +14,8 @@ import type { CatalogPort, CouponsPort, InventoryPort, LoyaltyPort, OrdersPrivac
 import type { OrderDocument, ShippingAddress } from './document.ts';
 import { ORDER_RECEIPT_FORMAT, type OrderReceipt } from './receipt.ts';
 import { addressField, factColumns, factsOf, orderView, type EventRow, type OpenedAddress, type OrderRow, type OrderView, type TimelineStep } from './rows.ts';
+import type { Page } from '../shared/index.ts';
+export type { Page };
 
 export const ORDERS_LIST_LIMIT_MAX = 200;
 const LIST_LIMIT_DEFAULT = 50;
@@ -86,10 +88,6 @@ const NOTICES: Partial<Record<TransitionName | 'created', { kind: string; to: ('
   fail_payment: { kind: 'order.payment_failed', to: ['buyer'] },
 };
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
 
 export type StepListener = (trx: Transaction<Database>, t: TransitionName, before: OrderFacts, after: OrderFacts, commission: bigint, subsidy: bigint) => Promise<void>;

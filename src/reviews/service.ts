@@ -23,6 +23,8 @@ import {
   UNHIDE_REASONS,
   type RatingSummary,
 } from './rules.ts';
+import type { Page, PageRequest } from '../shared/index.ts';
+export type { Page, PageRequest };
 
 type ReviewRow = Selectable<Database['reviews_review']>;
 
@@ -81,15 +83,7 @@ export interface Review extends PublicReview {
   hiddenReason: string | null;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
-export interface PageRequest {
-  cursor?: string | undefined;
-  limit?: number | undefined;
-}
 
 export type ProductRating = RatingSummary & { productId: string };
 

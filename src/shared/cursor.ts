@@ -12,3 +12,14 @@ export function decodeTimeCursor(c: string): [string, string] {
   }
   throw new DomainError('bad_cursor', 'the cursor is not one this list handed out', 400);
 }
+
+/** One page of a list that grows, and where the next one starts (null: none). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}

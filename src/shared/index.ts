@@ -4,4 +4,4 @@ export * from './bytes.ts';
 export type { Notice, Notify } from './notify.ts';
 export { notifyNobody } from './notify.ts';
 export { newId } from './ids.ts';
-export { encodeTimeCursor, decodeTimeCursor } from './cursor.ts';
+export { encodeTimeCursor, decodeTimeCursor, type Page, type PageRequest } from './cursor.ts';

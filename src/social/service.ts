@@ -33,6 +33,8 @@ import {
   type FeedCursor,
   type FeedItem,
 } from './rules.ts';
+import type { Page, PageRequest } from '../shared/index.ts';
+export type { Page, PageRequest };
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -58,14 +60,6 @@ export interface SocialDeps {
   now?: () => Date;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-export interface PageRequest {
-  cursor?: string | undefined;
-  limit?: number | undefined;
-}
 
 export interface Follow {
   merchantId: string;
