@@ -10,7 +10,8 @@ export interface SecurityOptions {
 }
 
 export async function installSecurity(app: FastifyInstance, o: SecurityOptions): Promise<void> {
-  app.addHook('onSend', async (req, reply) => {
+  // Set as the request arrives, so that every answer — problems and 404s included — carries them.
+  app.addHook('onRequest', async (req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');

@@ -19,7 +19,6 @@ function Dashboard() {
   return (
     <section>
       <PageTitle>{t('m.dash.title')}</PageTitle>
-      <p><a href="/merchant/ads">{t('ads.link')}</a></p>
       <h2>{t('m.dash.balance')}</h2>
       <Async state={balance}>
         {(b) => (
