@@ -158,11 +158,30 @@ export interface DrawCheck {
   detail: string;
 }
 
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isEntry = (e: unknown): boolean => isObj(e) && Number.isSafeInteger(e['entryNo']) && typeof e['entrant'] === 'string';
+
+/** Why the public data (JSON from a server that may lie) is not shaped as DrawPublicData, or null. */
+function drawDataProblem(d: unknown, entries: unknown): string | null {
+  if (!isObj(d) || typeof d['id'] !== 'string' || !Array.isArray(d['prizes'])) return 'the draw is not an object with an id and prizes';
+  if (!isObj(d['commitment']) || typeof d['commitment']['seedHash'] !== 'string') return 'the draw has no commitment';
+  const { closed, reveal } = d;
+  if (closed !== null && closed !== undefined && (!isObj(closed) || typeof closed['rootHash'] !== 'string' || !Number.isSafeInteger(closed['entryCount']) || typeof closed['entriesHash'] !== 'string')) return 'draw.closed is malformed';
+  if (reveal !== null && reveal !== undefined && (!isObj(reveal) || typeof reveal['seed'] !== 'string' || !Array.isArray(reveal['winners']) || !reveal['winners'].every((w) => isObj(w) && isEntry(w) && Number.isSafeInteger(w['prize'])))) return 'draw.reveal is malformed';
+  if (!Array.isArray(entries) || !entries.every(isEntry)) return 'the entry list is not a list of { entryNo, entrant }';
+  return null;
+}
+
 /** Every check a verifier runs on a revealed draw's public data; never throws. */
 export function verifyDraw(d: DrawPublicData, entries: readonly { entryNo: number; entrant: string }[]): { ok: boolean; checks: DrawCheck[]; winners: number[] } {
   const checks: DrawCheck[] = [];
   const add = (name: DrawCheck['name'], ok: boolean, detail: string) => void checks.push({ name, ok, detail });
   let winners: number[] = [];
+  const malformed = drawDataProblem(d, entries);
+  if (malformed) {
+    add('revealed', false, malformed);
+    return { ok: false, checks, winners };
+  }
   if (!d.reveal || !d.closed) {
     add('revealed', false, `draw ${d.id} is not revealed yet`);
     return { ok: false, checks, winners };

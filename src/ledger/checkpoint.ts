@@ -36,6 +36,7 @@ export function parseCheckpoint(body: string): ParsedCheckpoint {
   if (lines.length < 3) throw new Error(`malformed checkpoint: need origin, size and root lines, got ${lines.length} line(s)`);
   const [origin, sizeLine, rootLine, ...extensions] = lines as [string, string, string, ...string[]];
   if (origin === '') throw new Error('malformed checkpoint: empty origin line');
+  if (lines.some(badLine)) throw new Error('malformed checkpoint: a line holds a control character'); // as formatCheckpoint refuses
   if (!SIZE.test(sizeLine)) throw new Error(`malformed checkpoint: size ${JSON.stringify(sizeLine)} is not a canonical decimal`);
   const size = Number(sizeLine);
   if (!Number.isSafeInteger(size)) throw new Error(`malformed checkpoint: size ${sizeLine} is too large`);
