@@ -9,7 +9,8 @@ import { installAuth } from './auth.ts';
 import { installSecurity } from './security.ts';
 import { installIdempotency } from './idempotency.ts';
 import { ledgerRoutes, logRoutes } from '../ledger/index.ts';
-import { installProblemHandlers, ProblemSchema } from './problem.ts';
+import { frameworkErrorAsProblem, installProblemHandlers, ProblemSchema } from './problem.ts';
+import { installTextGuard } from './text.ts';
 import { homePage } from './home.ts';
 import { installWebApp } from './web.ts';
 import { installResponseValidation } from './response-validation.ts';
@@ -95,6 +96,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logLevel === 'silent' ? false : { level: deps.logLevel ?? 'info', redact: ['req.headers.authorization', 'req.headers.cookie', 'req.remoteAddress'], ...(deps.logStream ? { stream: deps.logStream } : {}) },
     bodyLimit: 1024 * 1024,
+    frameworkErrors: frameworkErrorAsProblem,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   let pages: Awaited<ReturnType<typeof installWebApp>> = null;
@@ -103,6 +105,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   if (deps.config.validateResponses) await installResponseValidation(app);
   installAuth(app, deps.accounts);
   await installSecurity(app, { publicRateLimitPerMinute: deps.config.publicRateLimitPerMinute });
+  installTextGuard(app);
   installIdempotency(app, deps.db, { sealKey: deps.privacy.idempotencyKey });
   await app.register(swagger, {
     openapi: {

@@ -36,6 +36,7 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -54,6 +55,18 @@ export function sendProblem(reply: FastifyReply, status: number, code: string, d
     ...extra,
   };
   return reply.code(status).header('content-type', 'application/problem+json; charset=utf-8').send(body);
+}
+
+/**
+ * Fastify's `frameworkErrors`: errors the router raises before any route or error handler runs (a
+ * malformed percent-encoding in the path, a path parameter over maxParamLength) would otherwise be
+ * answered as plain JSON; answer them as problem+json like every other error.
+ */
+export function frameworkErrorAsProblem(err: FastifyError, _req: FastifyRequest, reply: FastifyReply) {
+  const status = err.statusCode ?? 500;
+  if (status >= 500) return sendProblem(reply, 500, 'internal', 'An internal error occurred; it has been logged.');
+  const detail = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : err.code === 'FST_ERR_BAD_URL' ? 'the URL is not validly encoded' : err.message;
+  return sendProblem(reply, status, (err.code ?? 'bad_request').toLowerCase(), detail);
 }
 
 /** Every error leaves as problem+json; internals never leak into a 500. */
