@@ -7,6 +7,7 @@ import { openCheckpoint, verifyConsistency } from '../src/ledger/index.ts';
 import { verifyStorage } from '../src/ledger/verify.ts';
 import { backends, type Sandbox } from './helpers/backends.ts';
 import { testEvents } from './helpers/events.ts';
+import { freePort } from './load/mixed.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const children: ChildProcess[] = [];
@@ -98,15 +99,17 @@ describe.runIf(process.env.DATABASE_URL)('two servers on one PostgreSQL database
     const key = path.join(box.dataDir, 'log-signing.key');
     const serve = (port: number) =>
       start(['src/cli/main.ts', 'serve'], { CHAINMALL_DATA_DIR: box.dataDir, DATABASE_URL: box.databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', LOG_MAX_DELAY_MS: '20', LOG_SIGNING_KEY_FILE: key });
-    const a = serve(39411);
+    // Free ports, not fixed ones: other test files start servers on ports of their own meanwhile.
+    const [portA, portB] = [await freePort(), await freePort()];
+    const a = serve(portA);
     await a.waitFor(/^chainmall listening/);
-    const b = serve(39412);
+    const b = serve(portB);
     await b.waitFor(/^chainmall listening/);
     const health = async (port: number) => (await (await fetch(`http://127.0.0.1:${port}/api/health`)).json()) as { sequencer: string; treeSize: number };
-    const roles = async () => [(await health(39411)).sequencer, (await health(39412)).sequencer].sort();
+    const roles = async () => [(await health(portA)).sequencer, (await health(portB)).sequencer].sort();
     await expect.poll(roles, { timeout: 10_000 }).toEqual(['follower', 'leader']);
-    const leaderPort = (await health(39411)).sequencer === 'leader' ? 39411 : 39412;
-    const [leader, follower, followerPort] = leaderPort === 39411 ? [a, b, 39412] : [b, a, 39411];
+    const leaderPort = (await health(portA)).sequencer === 'leader' ? portA : portB;
+    const [leader, follower, followerPort] = leaderPort === portA ? [a, b, portB] : [b, a, portA];
 
     // This process only enqueues, like a third API instance.
     const writer = await createApp({ dataDir: box.dataDir, databaseUrl: box.databaseUrl, logLevel: 'silent', sequencer: false, signingKeyFile: key });

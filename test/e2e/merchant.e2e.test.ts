@@ -101,6 +101,8 @@ describe.runIf(haveBrowser)('merchant console', () => {
     await page.getByLabel('Price (e.g. 49.90)').fill('88.00');
     await page.getByRole('button', { name: 'Create product' }).click();
     await page.getByRole('heading', { name: 'Tieguanyin oolong' }).waitFor();
+    // The stock levels load after the heading; a value typed before they arrive would be reset.
+    await page.waitForLoadState('networkidle');
     await page.getByLabel('On hand: TGY-100 at Hangzhou warehouse').fill('42');
     await page.getByRole('button', { name: 'Set stock of TGY-100 at Hangzhou warehouse' }).click();
     const productId = page.url().split('/').pop()!;
@@ -109,7 +111,7 @@ describe.runIf(haveBrowser)('merchant console', () => {
       const v = product.variants[0]!;
       const stock = await (await page.request.get(`/api/merchant/stock?variantId=${v.id}`)).json() as { items: { onHand: number }[] };
       return [v.priceMinor, stock.items[0]?.onHand];
-    }).toEqual(['8800', 42]);
+    }, { timeout: 15_000 }).toEqual(['8800', 42]);
     await e.shot(page, 'merchant-product');
   });
 

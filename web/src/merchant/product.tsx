@@ -1,6 +1,6 @@
 // '/merchant/products/:id': edit a product, its variants (SKU, title, price, status), and the
 // units on hand of each variant at each stock location.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import { api } from '../lib/api.ts';
 import { money, parseMoney } from '../lib/format.ts';
@@ -95,7 +95,14 @@ function AddVariant({ productId, onAdded }: { productId: string; onAdded: () => 
 
 function StockCell({ variant, location, level, onSaved }: { variant: Variant; location: Location; level: StockLevel | undefined; onSaved: () => void }) {
   const [onHand, setOnHand] = useState(String(level?.onHand ?? 0));
-  useEffect(() => setOnHand(String(level?.onHand ?? 0)), [level?.onHand]);
+  // Follow the stored level when it changes (after a save), but never on mount: that would wipe what
+  // the merchant typed between the first paint and the effect.
+  const shown = useRef(level?.onHand);
+  useEffect(() => {
+    if (shown.current === level?.onHand) return;
+    shown.current = level?.onHand;
+    setOnHand(String(level?.onHand ?? 0));
+  }, [level?.onHand]);
   const [saved, setSaved] = useState(false);
   return (
     <td>
