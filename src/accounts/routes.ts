@@ -39,14 +39,9 @@ export const accountsRoutes: FastifyPluginAsync<{ accounts: AccountsService }> =
       },
     },
     async (req, reply) => {
-      try {
-        const { user, session } = await accounts.login(req.body.email, req.body.password, req.ip);
-        setSession(req, reply, session);
-        return { user, expiresAt: session.expiresAt };
-      } catch (err) {
-        if (err instanceof DomainError && err.status === 429) reply.header('retry-after', String(err.extra['retryAfter']));
-        throw err;
-      }
+      const { user, session } = await accounts.login(req.body.email, req.body.password, req.ip);
+      setSession(req, reply, session);
+      return { user, expiresAt: session.expiresAt };
     },
   );
 

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { requireActor, SIGNED_IN } from '../http/auth.ts';
 import { requestSubject } from '../privacy/index.ts';
-import { DomainError } from '../shared/errors.ts';
 import type { EventInput } from './rules.ts';
 import { EventsBody, IngestView, MerchantAnalyticsView, MerchantDailyView, PeriodQuery, problems } from './schema.ts';
 import type { AnalyticsService, PeriodQuery as Period } from './service.ts';
@@ -25,12 +24,7 @@ export const analyticsRoutes: FastifyPluginAsync<{ analytics: AnalyticsService }
     },
     async (req, reply) => {
       reply.header('cache-control', 'no-store');
-      try {
-        return reply.code(202).send(await analytics.collect(requestSubject(req), req.ip, req.body.events));
-      } catch (err) {
-        if (err instanceof DomainError && err.status === 429) reply.header('retry-after', String(err.extra['retryAfter']));
-        throw err;
-      }
+      return reply.code(202).send(await analytics.collect(requestSubject(req), req.ip, req.body.events));
     },
   );
 

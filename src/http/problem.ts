@@ -69,8 +69,9 @@ export function frameworkErrorAsProblem(err: FastifyError, _req: FastifyRequest,
   return sendProblem(reply, status, (err.code ?? 'bad_request').toLowerCase(), detail);
 }
 
-/** Every error leaves as problem+json; internals never leak into a 500. */
-/** `pages`: answers GETs for the web app's own paths (client-side routes) before the 404. */
+/**
+ * Every error leaves as problem+json; internals never leak into a 500. A 429 carries Retry-After.
+ * `pages`: answers GETs for the web app's own paths (client-side routes) before the 404. */
 export function installProblemHandlers(app: FastifyInstance, pages?: () => ((req: FastifyRequest, reply: FastifyReply) => FastifyReply | null) | null): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof DomainError) {

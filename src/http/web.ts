@@ -34,7 +34,7 @@ export async function installWebApp(app: FastifyInstance, dir = WEB_DIST): Promi
       res.setHeader('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
-  const page = (reply: FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').send(index());
+  const page = (reply: FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').header('content-security-policy', CSP).send(index());
   app.get('/', { schema: { hide: true } }, async (_req, reply) => page(reply));
   return (req, reply) => {
     const pathname = req.url.split('?')[0]!;

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { requireActor, SIGNED_IN } from '../http/auth.ts';
-import { DomainError } from '../shared/errors.ts';
 import {
   ChatBody,
   IdParam,
@@ -73,12 +72,7 @@ export const liveRoutes: FastifyPluginAsync<{ live: LiveService }> = async (app,
       },
     },
     async (req, reply) => {
-      try {
-        return reply.code(201).send(await live.chat(requireActor(req), req.params.id, req.body.text));
-      } catch (err) {
-        if (err instanceof DomainError && err.status === 429) reply.header('retry-after', String(err.extra['retryAfter']));
-        throw err;
-      }
+      return reply.code(201).send(await live.chat(requireActor(req), req.params.id, req.body.text));
     },
   );
 

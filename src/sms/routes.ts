@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { requireActor, SIGNED_IN } from '../http/auth.ts';
-import { DomainError } from '../shared/errors.ts';
 import { DevSmsList, NewSmsCodeBody, problems, SmsCodeIssuedView } from './schema.ts';
 import { DevSmsSink } from './sender.ts';
 import type { SmsCodes } from './service.ts';
@@ -24,14 +23,9 @@ export const smsRoutes: FastifyPluginAsync<{ sms: SmsCodes }> = async (app, { sm
     },
     async (req, reply) => {
       const actor = requireActor(req);
-      try {
-        const issued = await sms.request(actor.userId, req.body.purpose, req.body.context);
-        reply.header('cache-control', 'no-store');
-        return reply.code(202).send(issued);
-      } catch (err) {
-        if (err instanceof DomainError && err.status === 429) reply.header('retry-after', String(err.extra['retryAfter']));
-        throw err;
-      }
+      const issued = await sms.request(actor.userId, req.body.purpose, req.body.context);
+      reply.header('cache-control', 'no-store');
+      return reply.code(202).send(issued);
     },
   );
 

@@ -15,6 +15,7 @@ describe.runIf(haveBrowser)('web app shell', () => {
     const page = await (await e.context()).newPage();
     const res = await page.goto('/signin');
     expect(res?.headers()['content-security-policy']).toContain("default-src 'self'");
+    expect(res?.headers()['x-content-type-options']).toBe('nosniff');
     await expect.poll(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
     await page.getByLabel('Language').selectOption('zh-CN');
     await expect.poll(() => page.getByRole('heading', { name: '登录' }).isVisible()).toBe(true);
