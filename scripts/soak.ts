@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { backends } from '../test/helpers/backends.ts';
-import { freePort, prepareShop, serve, exited, sleep, startLoad } from '../test/load/mixed.ts';
+import { freePort, prepareShop, refusals, serve, exited, sleep, startLoad } from '../test/load/mixed.ts';
 import { fmt, table } from '../bench/stats.ts';
 
 const rssMb = (pid: number): number => {
@@ -24,7 +24,9 @@ async function main(argv: string[]): Promise<number> {
   if (!(minutes > 0)) throw new Error('--minutes must be positive');
   const box = await backend.sandbox();
   try {
-    const shop = await prepareShop(box);
+    // Enough stock and money that nothing runs out within the soak: a sold-out shop answers 409s fast
+    // and would measure refusals, not the mixed load.
+    const shop = await prepareShop(box, { stock: 100_000_000, funds: 10_000_000_000_000n });
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const server = await serve({
@@ -32,16 +34,25 @@ async function main(argv: string[]): Promise<number> {
       SANDBOX_SIGNING_SECRET: randomBytes(16).toString('hex'), SANDBOX_PORT: String(await freePort()), NODE_ENV: 'test',
     });
     const load = startLoad(() => base, shop);
-    const samples: { t: number; opsPerS: number; rssMb: number }[] = [];
-    const end = Date.now() + minutes * 60_000;
+    const samples: { t: number; opsPerS: number; refusedPerS: number; rssMb: number }[] = [];
+    const refused = () => [...refusals.values()].reduce((a, b) => a + b, 0);
+    const start = Date.now();
+    const end = start + minutes * 60_000;
     let last = 0;
+    let lastRefused = 0;
+    let lastAt = start;
     while (Date.now() < end) {
       await sleep(Math.min(intervalS * 1000, Math.max(0, end - Date.now())));
       const n = load.acks.length;
-      const s = { t: samples.length ? samples[samples.length - 1]!.t + intervalS : intervalS, opsPerS: (n - last) / intervalS, rssMb: rssMb(server.pid!) };
+      const r = refused();
+      const now = Date.now();
+      const dt = (now - lastAt) / 1000; // the last interval may be short
+      const s = { t: Math.round((now - start) / 1000), opsPerS: (n - last) / dt, refusedPerS: (r - lastRefused) / dt, rssMb: rssMb(server.pid!) };
       last = n;
+      lastRefused = r;
+      lastAt = now;
       samples.push(s);
-      console.error(`${fmt(s.t)} s: ${fmt(s.opsPerS)} acknowledged operations/s, server RSS ${fmt(s.rssMb, 1)} MB`);
+      console.error(`${fmt(s.t)} s: ${fmt(s.opsPerS)} acknowledged operations/s, ${fmt(s.refusedPerS)} refused/s, server RSS ${fmt(s.rssMb, 1)} MB`);
     }
     await load.stop();
     server.kill('SIGTERM');
@@ -52,10 +63,11 @@ async function main(argv: string[]): Promise<number> {
     const lastThird = median(steady.slice(-third).map((s) => s.rssMb));
     const growth = (lastThird - first) / first;
     const flat = growth < 0.2;
-    const rows: (string | number)[][] = [['second', 'operations/s', 'server RSS (MB)'], ...samples.map((s) => [fmt(s.t), fmt(s.opsPerS), fmt(s.rssMb, 1)])];
+    const rows: (string | number)[][] = [['second', 'operations/s', 'refused/s', 'server RSS (MB)'], ...samples.map((s) => [fmt(s.t), fmt(s.opsPerS), fmt(s.refusedPerS), fmt(s.rssMb, 1)])];
+    const why = [...refusals].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ×${fmt(v)}`).join(', ');
     const summary = `${backend.name}, ${minutes} min: ${fmt(load.acks.length)} operations acknowledged; memory ${fmt(first, 1)} → ${fmt(lastThird, 1)} MB (${growth >= 0 ? '+' : ''}${fmt(growth * 100, 1)} %): ${flat ? 'flat' : 'GROWING'}`;
-    (json ? console.error : console.log)(`${table(rows)}\n${summary}`);
-    if (json) console.log(JSON.stringify({ backend: backend.name, minutes, acknowledged: load.acks.length, samples, rss_first_mb: first, rss_last_mb: lastThird, memory_growth: Number(growth.toFixed(3)), memory_flat: flat }));
+    (json ? console.error : console.log)(`${table(rows)}\n${summary}${why ? `\nrefused: ${why}` : ''}`);
+    if (json) console.log(JSON.stringify({ backend: backend.name, minutes, acknowledged: load.acks.length, refused: Object.fromEntries(refusals), samples, rss_first_mb: first, rss_last_mb: lastThird, memory_growth: Number(growth.toFixed(3)), memory_flat: flat }));
     return flat ? 0 : 1;
   } finally {
     await box.cleanup();

@@ -47,6 +47,8 @@ export interface Ack {
 
 /** A client that retries a request cut off by a crash with the same Idempotency-Key, as a real one would. */
 let sent = 0;
+/** Refused requests by status and problem code ("409 inventory.insufficient"): a load that is mostly refused is not a load. */
+export const refusals = new Map<string, number>();
 
 export class Client {
   constructor(private readonly base: () => string, private readonly auth: string) {}
@@ -65,7 +67,12 @@ export class Client {
           await sleep(100); // the first attempt is still running (or died holding the key): ask again
           continue;
         }
-        return { status: res.status, json: text ? JSON.parse(text) : null };
+        const json = text ? JSON.parse(text) : null;
+        if (res.status >= 300) {
+          const what = `${res.status} ${json?.code ?? ''}`.trim();
+          refusals.set(what, (refusals.get(what) ?? 0) + 1);
+        }
+        return { status: res.status, json };
       } catch {
         // Connection refused or reset: the server is down. A GET can be dropped; a write is retried.
         if (!key) return null;
@@ -85,7 +92,8 @@ export interface Shop {
   verifierKey: string;
 }
 
-export async function prepareShop(box: Sandbox): Promise<Shop> {
+/** `stock` per variant and `funds` per buyer (minor units) bound how long the load can run before it is refused. */
+export async function prepareShop(box: Sandbox, o: { stock?: number; funds?: bigint } = {}): Promise<Shop> {
   const setup = await createApp({ dataDir: box.dataDir, databaseUrl: box.databaseUrl, logLevel: 'silent', scryptLn: 4, jobs: false, sandboxGateway: false, webApp: false });
   const m = await setup.catalog.createMerchant('system', { name: 'Crash Tea', commissionBps: 500 });
   const { user: staffUser } = await setup.accounts.createUser('system', { email: 'staff@crash.test', password: 'correct horse battery', role: 'merchant_staff', merchantId: m.id });
@@ -94,7 +102,7 @@ export async function prepareShop(box: Sandbox): Promise<Shop> {
   const variants: string[] = [];
   for (let i = 0; i < 3; i++) {
     const p = await setup.catalog.createProduct(m.id, 'system', { title: `Teapot ${i}`, status: 'active', variants: [{ sku: `CRASH-${i}`, title: 'Standard', priceMinor: 1_000 + i * 250 }] });
-    await setup.inventory.setStock({ userId: 'system', merchantId: m.id }, { variantId: p.variants[0]!.id, locationId: location, onHand: 400 });
+    await setup.inventory.setStock({ userId: 'system', merchantId: m.id }, { variantId: p.variants[0]!.id, locationId: location, onHand: o.stock ?? 400 });
     variants.push(p.variants[0]!.id);
   }
   const buyers: { id: string; auth: string }[] = [];
@@ -105,7 +113,7 @@ export async function prepareShop(box: Sandbox): Promise<Shop> {
       await setup.money.ensureSystemAccounts(trx, 'CNY');
       const wallet = ownedAccountId('buyer_wallet', user.id, 'CNY');
       await setup.money.ensureAccount(trx, { id: wallet, kind: 'buyer_wallet', owner: user.id, currency: 'CNY' });
-      await setup.money.transfer(trx, { id: `fund:${user.id}`, debit: systemAccountId('gateway_clearing'), credit: wallet, amount: 5_000_000n, currency: 'CNY', code: 'test_funding' });
+      await setup.money.transfer(trx, { id: `fund:${user.id}`, debit: systemAccountId('gateway_clearing'), credit: wallet, amount: o.funds ?? 5_000_000n, currency: 'CNY', code: 'test_funding' });
     });
   }
   const verifierKey = setup.verifierKey;

@@ -84,4 +84,13 @@ export const ordersMigrations = (t: Ddl): Record<string, Migration> => ({
       await db.schema.alterTable('orders_order').addColumn('address_sealed', 'text').execute();
     },
   },
+  '2026-11-26-orders-state-lists': {
+    // "My orders" and the merchant's work queue filter by state: without the state in the index the
+    // database walks every order of the buyer or merchant to find the few in that state (a soak showed
+    // the query growing from 0.6 to 4 ms within three minutes).
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('orders_order_buyer_state').on('orders_order').columns(['buyer_id', 'state', 'created_at', 'id']).execute();
+      await db.schema.createIndex('orders_order_merchant_state').on('orders_order').columns(['merchant_id', 'state', 'created_at', 'id']).execute();
+    },
+  },
 });
