@@ -180,6 +180,32 @@ describe.each(backends())('live shopping on $name', (backend) => {
     expect(Number(claims.n)).toBe(5);
   });
 
+  // SQLite has one writer, so a checkout and the end cannot interleave there; on PostgreSQL the end
+  // must wait for a checkout that has taken the live price and not yet committed.
+  it.runIf(backend.name === 'postgres')('ending a session waits for a checkout already buying at its live price; one after the end is refused', async () => {
+    const v = await variant(10_000, 10);
+    const id = await session();
+    expectOk(await staff.call('POST', `/api/live/${id}/pins`, { variantId: v, livePriceMinor: 1_000, quota: 5 }), 201);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let priced!: () => void;
+    const pricing = new Promise<void>((r) => (priced = r));
+    const checkout = w.app.db.kysely.transaction().execute(async (trx) => {
+      expect((await w.app.live.livePrice(trx, id, v)).priceMinor).toBe(1_000n);
+      priced();
+      await held;
+    });
+    await pricing;
+    let endedEarly = false;
+    const end = staff.call('POST', `/api/live/${id}/end`).then((r) => ((endedEarly = true), r));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(endedEarly).toBe(false);
+    release();
+    await checkout;
+    expect(expectOk(await end).state).toBe('ended');
+    expectProblem(await buy(await buyer(), v, id), 409, 'live.not_live');
+  });
+
   it('chat: signed-in only, bounded, one per second (429 + Retry-After), muted users refused, moderators delete, replay without deleted messages', async () => {
     const id = await session();
     const b = await buyer(0n);

@@ -5,7 +5,8 @@
 // merchant is resolved from the product through the catalog, never taken from the client.
 // Merchant analytics combine order figures (read by the orders module) with the funnel over
 // analytics-consented events, and withhold any figure about fewer than minGroup people.
-import { sql, SqliteAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { isSqlite } from '../db/config.ts';
 import type { Database } from '../db/database.ts';
 import type { Actor } from '../http/auth.ts';
 import type { Json } from '../ledger/index.ts';
@@ -125,7 +126,7 @@ export class AnalyticsService {
     this.retentionDays = deps.retentionDays;
     this.minGroup = deps.minGroup;
     this.now = deps.now ?? (() => new Date());
-    this.sqlite = deps.db.getExecutor().adapter instanceof SqliteAdapter;
+    this.sqlite = isSqlite(deps.db);
     const limits = deps.limits ?? DEFAULT_LIMITS;
     this.bySubject = new TokenBuckets(limits.subject);
     this.byAddress = new TokenBuckets(limits.address);

@@ -1,4 +1,5 @@
-import { sql, SqliteAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { isSqlite } from '../db/config.ts';
 import type { Database } from '../db/database.ts';
 import { isUniqueViolation } from '../db/savepoint.ts';
 import type { Ledger, LedgerEventInput } from '../ledger/index.ts';
@@ -348,7 +349,7 @@ export class CatalogService {
     readonly ledger: Ledger,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+    this.sqlite = isSqlite(db);
   }
 
   // ------------------------------------------------------------------ merchants

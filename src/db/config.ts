@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SqliteAdapter, type Kysely } from 'kysely';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -13,5 +14,8 @@ export interface DbConfig {
 
 export const dialectOf = (c: DbConfig): DialectName =>
   c.databaseUrl && /^postgres(ql)?:\/\//.test(c.databaseUrl) ? 'postgres' : 'sqlite';
+
+/** Whether a connection is SQLite: one writer, so no row locks (FOR UPDATE/SHARE is PostgreSQL's). */
+export const isSqlite = (db: Kysely<any>): boolean => db.getExecutor().adapter instanceof SqliteAdapter;
 
 export const defaultSqlitePath = (dataDir: string) => path.join(dataDir, 'chainmall.db');

@@ -1,4 +1,4 @@
 export { connect, type Db } from './connect.ts';
-export { dialectOf, defaultSqlitePath, type DbConfig, type DialectName } from './config.ts';
+export { dialectOf, defaultSqlitePath, isSqlite, type DbConfig, type DialectName } from './config.ts';
 export type { Database } from './database.ts';
 export { migrateToLatest, ddlFor, type Ddl } from './migrate.ts';

@@ -1,5 +1,6 @@
 import { newId } from '../shared/ids.ts';
-import { sql, SqliteAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { isSqlite } from '../db/config.ts';
 import type { Database } from '../db/database.ts';
 import { isUniqueViolation, withSavepoint } from '../db/savepoint.ts';
 import type { Json, Ledger } from '../ledger/index.ts';
@@ -168,7 +169,7 @@ export class InventoryService {
     private readonly clock: () => Date = () => new Date(),
     private readonly opts: InventoryOptions = {},
   ) {
-    this.rowLocks = !(db.getExecutor().adapter instanceof SqliteAdapter);
+    this.rowLocks = !isSqlite(db);
   }
 
   // ------------------------------------------------------------------ reservations (called by checkout / orders)

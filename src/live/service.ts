@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { isSqlite } from '../db/config.ts';
 import type { Database } from '../db/database.ts';
 import type { Actor } from '../http/auth.ts';
 import type { Ledger, Ticket } from '../ledger/index.ts';
@@ -137,9 +138,11 @@ export class LiveService implements LivePort {
   private readonly chatLimit = new ChatRateLimit();
   /** Sessions whose pins changed and are to be broadcast (coalesced, read after the change commits). */
   private readonly pinBroadcasts = new Map<string, NodeJS.Timeout>();
+  private readonly rowLocks: boolean;
 
   constructor(deps: LiveDeps) {
     this.db = deps.db;
+    this.rowLocks = !isSqlite(deps.db);
     this.ledger = deps.ledger;
     this.catalog = deps.catalog;
     this.now = deps.now ?? (() => new Date());
@@ -321,7 +324,12 @@ export class LiveService implements LivePort {
 
   /** The live price of a variant pinned in a live session, for checkout; refused unless the session is live now. */
   async livePrice(trx: Transaction<Database>, sessionId: string, variantId: string): Promise<{ priceMinor: bigint; currency: string }> {
-    const s = await trx.selectFrom('live_session').select(['id', 'state']).where('id', '=', sessionId).executeTakeFirst();
+    // PostgreSQL: a share lock on the session row until the checkout commits, so ending the session
+    // (an UPDATE of that row) waits for checkouts already buying at its price, and one that starts
+    // after the end sees it ended. SQLite has one writer: nothing can interleave.
+    let q = trx.selectFrom('live_session').select(['id', 'state']).where('id', '=', sessionId);
+    if (this.rowLocks) q = q.forShare();
+    const s = await q.executeTakeFirst();
     if (!s) throw new DomainError('live.not_found', 'live session not found', 404);
     if (s.state !== 'live') throw notLive(s.state);
     const pin = await trx.selectFrom('live_pin').select(['live_price_minor', 'currency']).where('session_id', '=', s.id).where('variant_id', '=', variantId).where('unpinned_at', 'is', null).executeTakeFirst();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { isSqlite } from '../db/config.ts';
 import type { Database } from '../db/database.ts';
 import { isUniqueViolation, withSavepoint } from '../db/savepoint.ts';
 import type { Ledger, LedgerEventInput } from '../ledger/index.ts';
@@ -123,7 +124,7 @@ export class MoneyService {
     readonly ledger: Ledger,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.rowLocks = !(db.getExecutor().adapter instanceof SqliteAdapter);
+    this.rowLocks = !isSqlite(db);
   }
 
   // ------------------------------------------------------------------ accounts

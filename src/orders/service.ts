@@ -3,6 +3,7 @@
 // `order.<transition>` ledger entry in ONE transaction.
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { isSqlite } from '../db/config.ts';
 import type { Database } from '../db/database.ts';
 import type { Actor as HttpActor } from '../http/auth.ts';
 import type { Ledger, LedgerEventInput, Ticket } from '../ledger/index.ts';
@@ -122,7 +123,7 @@ export class OrdersService {
     this.loyalty = deps.loyalty;
     this.coupons = deps.coupons;
     this.privacy = deps.privacy;
-    this.rowLocks = this.db.getExecutor().adapter.constructor.name !== 'SqliteAdapter';
+    this.rowLocks = !isSqlite(this.db);
   }
 
   /** Called inside every step's transaction after its money moved (on-chain settlement mirrors escrow from here). */

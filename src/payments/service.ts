@@ -5,6 +5,7 @@
 import { newId } from '../shared/ids.ts';
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { isSqlite } from '../db/config.ts';
 import type { Database } from '../db/database.ts';
 import { isUniqueViolation } from '../db/savepoint.ts';
 import type { Actor as HttpActor } from '../http/auth.ts';
@@ -93,7 +94,7 @@ export class PaymentsService {
   constructor(private readonly deps: PaymentsDeps) {
     this.db = deps.db;
     for (const p of deps.providers) this.providers.set(p.name, p);
-    this.rowLocks = this.db.getExecutor().adapter.constructor.name !== 'SqliteAdapter';
+    this.rowLocks = !isSqlite(this.db);
   }
 
   private get clock() {

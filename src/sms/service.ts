@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { SqliteAdapter, type Kysely, type Transaction } from 'kysely';
+import { type Kysely, type Transaction } from 'kysely';
+import { isSqlite } from '../db/config.ts';
 import type { Database } from '../db/database.ts';
 import { assert } from '../shared/assert.ts';
 import { DomainError } from '../shared/errors.ts';
@@ -72,7 +73,7 @@ export class SmsCodes {
     this.windowMs = opts.windowMs ?? 600_000;
     this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 5000;
     assert(this.ttlMs > 0 && this.attemptsMax > 0 && this.sendsPerWindow > 0 && this.windowMs > 0, 'sms: limits must be positive');
-    this.sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+    this.sqlite = isSqlite(db);
   }
 
   /** False when no SMS provider is configured: request() answers 503 sms.unavailable. */
