@@ -1,3 +1,4 @@
+import { deadline } from '../shared/deadline.ts';
 import { nextAttemptAt } from './flow.ts';
 import { readTest } from './service.ts';
 import { sandboxSignatureHeader } from './signature.ts';
@@ -19,6 +20,7 @@ export interface DeliveryDeps {
 /** One HTTP POST of an event; never throws. */
 async function post(deps: DeliveryDeps, e: EventRow, now: Date): Promise<{ status_code: number | null; error: string | null; duration_ms: number }> {
   const started = Date.now();
+  const limit = deadline(CALLBACK_TIMEOUT_MS, deps.closing);
   try {
     const res = await deps.fetch(e.notify_url, {
       method: 'POST',
@@ -30,13 +32,15 @@ async function post(deps: DeliveryDeps, e: EventRow, now: Date): Promise<{ statu
       },
       body: e.body,
       redirect: 'manual',
-      signal: deps.closing ? AbortSignal.any([AbortSignal.timeout(CALLBACK_TIMEOUT_MS), deps.closing]) : AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
+      signal: limit.signal,
     });
     await res.arrayBuffer().catch(() => undefined);
     return { status_code: res.status, error: res.ok ? null : `HTTP ${res.status}`, duration_ms: Date.now() - started };
   } catch (err) {
     const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     return { status_code: null, error: msg.slice(0, ERROR_CHARS_MAX), duration_ms: Date.now() - started };
+  } finally {
+    limit.done();
   }
 }
 

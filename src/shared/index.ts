@@ -5,3 +5,4 @@ export type { Notice, Notify } from './notify.ts';
 export { notifyNobody } from './notify.ts';
 export { newId } from './ids.ts';
 export { encodeTimeCursor, decodeTimeCursor, type Page, type PageRequest } from './cursor.ts';
+export { deadline } from './deadline.ts';
