@@ -71,7 +71,8 @@ export function frameworkErrorAsProblem(err: FastifyError, _req: FastifyRequest,
 
 /**
  * Every error leaves as problem+json; internals never leak into a 500. A 429 carries Retry-After.
- * `pages`: answers GETs for the web app's own paths (client-side routes) before the 404. */
+ * `pages`: answers GETs for the web app's own paths (client-side routes) before the 404.
+ */
 export function installProblemHandlers(app: FastifyInstance, pages?: () => ((req: FastifyRequest, reply: FastifyReply) => FastifyReply | null) | null): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof DomainError) {

@@ -19,7 +19,8 @@ import {
   StreamResponse,
 } from './schema.ts';
 import type { LiveService, NewPin, NewSession } from './service.ts';
-import { serveLiveStream, type OpenStreams } from './stream.ts';
+import { serveLiveStream } from './stream.ts';
+import type { OpenStreams } from '../http/sse.ts';
 
 type Id = { Params: { id: string } };
 type PageQ = { Querystring: { cursor?: string; limit?: number } };

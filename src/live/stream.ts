@@ -5,8 +5,6 @@ import type { LiveEvent } from './hub.ts';
 import type { LiveService } from './service.ts';
 import { HEARTBEAT_MS, serveEventStream, type OpenStreams } from '../http/sse.ts';
 
-export { HEARTBEAT_MS, type OpenStreams } from '../http/sse.ts';
-
 export const sseEvent = (e: LiveEvent): string => `event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
 
 export async function serveLiveStream(req: FastifyRequest, reply: FastifyReply, live: LiveService, sessionId: string, open: OpenStreams, heartbeatMs = HEARTBEAT_MS): Promise<void> {

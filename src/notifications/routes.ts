@@ -17,7 +17,8 @@ import {
   StreamResponse,
 } from './schema.ts';
 import type { NotificationsService } from './service.ts';
-import { serveStream, type OpenStreams } from './stream.ts';
+import { serveStream } from './stream.ts';
+import type { OpenStreams } from '../http/sse.ts';
 
 function merchantOf(req: FastifyRequest): string {
   const actor = requireActor(req, 'merchant_staff');

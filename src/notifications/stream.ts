@@ -6,7 +6,6 @@ import type { Audience, NoticeRow } from './hub.ts';
 import { noticeView, type NotificationsService } from './service.ts';
 import { HEARTBEAT_MS, serveEventStream, type OpenStreams } from '../http/sse.ts';
 
-export { HEARTBEAT_MS, type OpenStreams } from '../http/sse.ts';
 const REPLAYED_MEMORY_MS = 30_000;
 const LAST_EVENT_ID = /^[0-9]{1,15}$/;
 

@@ -101,8 +101,9 @@ export class CheckoutService {
   constructor(
     private readonly orders: OrdersService,
     private readonly purchased?: { listener: PurchaseListener; onError: (err: unknown) => void },
-    private live?: LivePort,
   ) {}
+
+  private live: LivePort | undefined;
 
   /** Live shopping's prices and quotas (optional; set once at start-up, after construction). */
   useLive(live: LivePort): void {
