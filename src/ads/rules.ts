@@ -1,7 +1,7 @@
 // Pure rules of sponsored listings: campaign input checks, the signed impression token, day keys, cursors.
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { assert } from '../shared/assert.ts';
-import { DomainError } from '../shared/errors.ts';
+import { DomainError, badRequest as bad } from '../shared/errors.ts';
 
 export const CAMPAIGN_STATUSES = ['active', 'paused', 'ended', 'exhausted'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -23,7 +23,6 @@ export const DEDUPE_WINDOW_MS = 30 * 60_000;
 /** Orders by the clicker within this time after a charged click count as attributed sales. */
 export const ATTRIBUTION_MS = 7 * 86_400_000;
 
-const bad = (code: string, message: string) => new DomainError(code, message, 400);
 
 export const newCampaignId = () => `adc_${randomBytes(12).toString('hex')}`;
 export const newClickId = () => `adk_${randomBytes(12).toString('hex')}`;

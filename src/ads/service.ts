@@ -404,18 +404,17 @@ export class AdsService {
     const bidders: Bidder[] = [];
     const products = new Map<string, AdProduct | null>();
     // What each advertiser's ad balance can still pay: a campaign never bids beyond it either.
+    // Read only for relevant campaigns, once per advertiser.
     const balances = new Map<string, number>();
-    for (const r of rows) {
-      const account = this.adAccountId(r.merchant_id, r.currency);
-      if (!balances.has(account)) balances.set(account, Number(await this.available(this.db, account)));
-    }
     for (const r of rows) {
       const relevance = relevanceOf({ keywords: listOf(r.keywords), categoryIds: listOf(r.category_ids) }, { q, categoryId });
       if (relevance === 0) continue;
+      const account = this.adAccountId(r.merchant_id, r.currency);
+      if (!balances.has(account)) balances.set(account, Number(await this.available(this.db, account)));
       // A campaign never bids more than it can still pay today and in total.
       const leftToday = Number(r.daily_budget_minor) - (r.day_key === today ? Number(r.spent_today) : 0);
       const leftTotal = Number(r.total_budget_minor) - Number(r.spent_total);
-      const bid = Math.min(Number(r.bid_minor), leftToday, leftTotal, balances.get(this.adAccountId(r.merchant_id, r.currency))!);
+      const bid = Math.min(Number(r.bid_minor), leftToday, leftTotal, balances.get(account)!);
       if (bid < this.reserve) continue;
       for (const productId of listOf(r.product_ids)) bidders.push({ campaignId: r.id, productId, bidMinor: bid, relevance });
     }

@@ -1,7 +1,8 @@
 // Pure rules of the games module: draw terms, prizes, cursors, the entrant pseudonym.
 import { createHmac, randomBytes } from 'node:crypto';
 import { parseNewCoupon } from '../coupons/index.ts';
-import { DomainError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { DomainError, badRequest as bad } from '../shared/errors.ts';
 
 export const DRAW_PRIZES_MAX = 100;
 export const DRAW_TITLE_MAX = 120;
@@ -34,7 +35,6 @@ export interface NewDraw {
   closesAt: string;
 }
 
-const bad = (code: string, message: string) => new DomainError(code, message, 400);
 const isInt = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
 
 function time(v: unknown, field: string): string {
@@ -80,7 +80,7 @@ export function parseNewDraw(input: NewDraw, now: Date): NewDraw {
   return { title, entryCostPoints: input.entryCostPoints, maxEntriesPerUser: input.maxEntriesPerUser, prizes, opensAt, closesAt };
 }
 
-export const newDrawId = () => `drw_${randomBytes(12).toString('hex')}`;
+export const newDrawId = () => newId('drw', 12);
 export const newSeed = () => randomBytes(32);
 export const newEntrantKey = () => randomBytes(32).toString('hex');
 /** A single-use coupon code for a winner: unguessable. */

@@ -1,7 +1,7 @@
 // Pure rules of live shopping: input checks, the session state machine, the per-user chat rate
 // limit, pin arithmetic and cursors. No I/O: tested without a database.
-import { randomBytes } from 'node:crypto';
-import { DomainError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { DomainError, badRequest as bad } from '../shared/errors.ts';
 
 export const TITLE_CHARS_MAX = 120;
 export const DESCRIPTION_CHARS_MAX = 2000;
@@ -20,11 +20,10 @@ export const CHAT_BACKLOG = 50;
 export const SESSION_STATES = ['scheduled', 'live', 'ended'] as const;
 export type SessionState = (typeof SESSION_STATES)[number];
 
-const bad = (code: string, message: string) => new DomainError(code, message, 400);
 
-export const newSessionId = () => `live_${randomBytes(12).toString('hex')}`;
-export const newPinId = () => `lpin_${randomBytes(12).toString('hex')}`;
-export const newMessageId = () => `lmsg_${randomBytes(12).toString('hex')}`;
+export const newSessionId = () => newId('live', 12);
+export const newPinId = () => newId('lpin', 12);
+export const newMessageId = () => newId('lmsg', 12);
 
 /** Where a transition may start, and where it leads. */
 const TRANSITIONS = { start: { from: 'scheduled', to: 'live' }, end: { from: 'live', to: 'ended' } } as const;

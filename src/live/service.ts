@@ -123,6 +123,9 @@ function toSession(r: SessionRow, pins: PinView[], viewers: number): SessionView
   };
 }
 
+const moderates = (actor: Actor | null, merchantId: string): boolean =>
+  actor?.role === 'admin' || (actor?.role === 'merchant_staff' && actor.merchantId === merchantId);
+
 /**
  * Live shopping: a merchant's staff schedule a session with an HLS stream, start and end it, pin
  * their variants at a live-only price and quota, and moderate the chat. Checkout asks it (LivePort)
@@ -447,12 +450,11 @@ export class LiveService implements LivePort {
   }
 
   /** Whether `actor` moderates this session (its merchant's staff, admins). */
+  /** Whether the actor moderates this session (admins, the merchant's staff); 404 for an unknown session. */
   async isModerator(actor: Actor | null, sessionId: string): Promise<boolean> {
-    if (!actor) return false;
-    if (actor.role === 'admin') return true;
-    if (actor.role !== 'merchant_staff' || !actor.merchantId) return false;
     const s = await this.db.selectFrom('live_session').select('merchant_id').where('id', '=', sessionId).executeTakeFirst();
-    return s?.merchant_id === actor.merchantId;
+    if (!s) throw notFound('live session');
+    return moderates(actor, s.merchant_id);
   }
 
   /** A viewer's stream: the hub's events for this session (the caller holds the returned leave function). */
@@ -469,7 +471,7 @@ export class LiveService implements LivePort {
     const s = await this.db.selectFrom('live_session').selectAll().where('id', '=', sessionId).executeTakeFirst();
     if (!s) throw notFound('live session');
     if (s.state !== 'ended') throw new DomainError('live.not_ended', 'the replay is available once the session has ended', 409, { state: s.state });
-    const moderator = await this.isModerator(actor, s.id);
+    const moderator = moderates(actor, s.merchant_id);
     let q = this.db.selectFrom('live_message').selectAll().where('session_id', '=', s.id).where('deleted_at', 'is', null);
     if (after !== null) q = q.where('seq', '>', after);
     const rows = await q.orderBy('seq', 'asc').limit(limit + 1).execute();

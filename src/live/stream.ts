@@ -9,7 +9,6 @@ export const sseEvent = (e: LiveEvent): string => `event: ${e.type}\ndata: ${JSO
 
 export async function serveLiveStream(req: FastifyRequest, reply: FastifyReply, live: LiveService, sessionId: string, open: OpenStreams, heartbeatMs = HEARTBEAT_MS): Promise<void> {
   // 404 before any byte of the stream: an unknown session is an ordinary problem answer.
-  await live.session(sessionId);
   const moderator = await live.isModerator(req.actor, sessionId);
   await serveEventStream<LiveEvent>(req, reply, {
     name: 'live',

@@ -1,7 +1,7 @@
 // Pure rules of the social module: text bounds, referral codes, attribution and reward, feed merging.
 import { randomBytes } from 'node:crypto';
 import { assert } from '../shared/assert.ts';
-import { DomainError } from '../shared/errors.ts';
+import { DomainError, badRequest as bad } from '../shared/errors.ts';
 
 export const WISHLIST_NAME_CHARS_MAX = 80;
 export const QUESTION_TEXT_CHARS_MAX = 500;
@@ -23,7 +23,6 @@ export const VERIFIED_BUYER_STATES = ['received', 'refund_requested', 'refunded'
 /** Order steps that take a referral reward back. */
 export const REVERSING_STEPS = ['refund', 'cancel', 'reject'] as const;
 
-const bad = (code: string, message: string) => new DomainError(code, message, 400);
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /**
@@ -129,17 +128,4 @@ export function mergeFeed(lists: readonly (readonly FeedItem[])[], before: FeedC
   }
   all.sort((a, b) => (a.at === b.at ? (feedKey(a) < feedKey(b) ? 1 : -1) : a.at < b.at ? 1 : -1));
   return { items: all.slice(0, limit), more: all.length > limit };
-}
-
-export const encodeFeedCursor = (c: FeedCursor) => Buffer.from(JSON.stringify([c.at, c.key])).toString('base64url');
-
-export function decodeFeedCursor(s: string | undefined): FeedCursor | null {
-  if (s === undefined || s === '') return null;
-  try {
-    const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return { at: v[0], key: v[1] };
-  } catch {
-    // fall through
-  }
-  throw bad('bad_cursor', 'the cursor is not one this list handed out');
 }

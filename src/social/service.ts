@@ -11,8 +11,6 @@ import { assert, decodeTimeCursor, DomainError, encodeTimeCursor, newId, notFoun
 import {
   ANSWERS_PER_QUESTION_MAX,
   attribute,
-  decodeFeedCursor,
-  encodeFeedCursor,
   feedKey,
   isPayment,
   isReversal,
@@ -231,13 +229,14 @@ export class SocialService {
   /** What the merchants the buyer follows did, newest first, from every feed source. */
   async feed(actor: Actor, page: PageRequest = {}): Promise<Page<FeedItem>> {
     const limit = pageLimit(page.limit);
-    const before = decodeFeedCursor(page.cursor);
+    const c = olderThan(page.cursor);
+    const before: FeedCursor | null = c && { at: c[0], key: c[1] };
     const merchantIds = (await this.db.selectFrom('social_follow').select('merchant_id').where('user_id', '=', actor.userId).execute()).map((r) => r.merchant_id);
     if (merchantIds.length === 0) return { items: [], nextCursor: null };
     const lists = await Promise.all(this.feedSources.map((s) => s(this.db, merchantIds, before, limit + 1)));
     const { items, more } = mergeFeed(lists, before, limit);
     const last = items[items.length - 1];
-    return { items, nextCursor: more && last ? encodeFeedCursor({ at: last.at, key: feedKey(last) }) : null };
+    return { items, nextCursor: more && last ? encodeTimeCursor(last.at, feedKey(last)) : null };
   }
 
   // ------------------------------------------------------------------ wishlists
