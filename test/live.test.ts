@@ -110,6 +110,19 @@ describe.each(backends())('live shopping on $name', (backend) => {
     expect(second.items.map((s: { id: string }) => s.id)).not.toContain(first.items[0].id);
   });
 
+  it('the list carries each session\'s active pins, as the session\'s own page does', async () => {
+    const ids = [await session(), await session()];
+    const variants = [await variant(10_000, 5), await variant(12_000, 5)];
+    for (let i = 0; i < 2; i++) expectOk(await staff.call('POST', `/api/live/${ids[i]}/pins`, { variantId: variants[i], livePriceMinor: 7_000 + i, quota: 2 }), 201);
+    const listed = expectOk(await w.anon('GET', '/api/live?limit=200'));
+    for (let i = 0; i < 2; i++) {
+      const inList = listed.items.find((s: { id: string }) => s.id === ids[i]);
+      expect(inList.pins).toMatchObject([{ sessionId: ids[i], variantId: variants[i], livePriceMinor: String(7_000 + i), quota: 2 }]);
+      expect(inList.pins).toEqual(expectOk(await w.anon('GET', `/api/live/${ids[i]}`)).pins);
+    }
+    for (const s of listed.items) expect(s.pins.every((p: { sessionId: string }) => p.sessionId === s.id)).toBe(true);
+  });
+
   it('live price only while live, receipt verifies with the live price; a cancelled order returns its quota', async () => {
     const v = await variant(10_000, 50);
     const id = await session(false);

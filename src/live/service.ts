@@ -123,6 +123,9 @@ function toSession(r: SessionRow, pins: PinView[], viewers: number): SessionView
   };
 }
 
+/** × PINS_ACTIVE_MAX = 500 variants: what the catalog's variantsForCheckout takes at once. */
+const SESSIONS_PER_PIN_LOOKUP = 25;
+
 const moderates = (actor: Actor | null, merchantId: string): boolean =>
   actor?.role === 'admin' || (actor?.role === 'merchant_staff' && actor.merchantId === merchantId);
 
@@ -235,7 +238,14 @@ export class LiveService implements LivePort {
   private async sessionPage(rows: SessionRow[], limit: number): Promise<Page<SessionView>> {
     const more = rows.length > limit;
     const kept = more ? rows.slice(0, limit) : rows;
-    return { items: await Promise.all(kept.map((r) => this.view(r))), nextCursor: more ? encodeCursor(Number(kept[kept.length - 1]!.seq)) : null };
+    // The page's active pins in a query or two, not two per session.
+    const pins = new Map<string, PinView[]>();
+    for (let i = 0; i < kept.length; i += SESSIONS_PER_PIN_LOOKUP) {
+      const ids = kept.slice(i, i + SESSIONS_PER_PIN_LOOKUP).map((r) => r.id);
+      const rows = await this.db.selectFrom('live_pin').selectAll().where('session_id', 'in', ids).where('unpinned_at', 'is', null).orderBy('seq').execute();
+      for (const p of await this.pinViews(this.db, rows)) pins.set(p.sessionId, [...(pins.get(p.sessionId) ?? []), p]);
+    }
+    return { items: kept.map((r) => toSession(r, pins.get(r.id) ?? [], this.hub.viewers(r.id))), nextCursor: more ? encodeCursor(Number(kept[kept.length - 1]!.seq)) : null };
   }
 
   private async view(row: SessionRow): Promise<SessionView> {
