@@ -327,14 +327,17 @@ export class GamesService {
    * (the job); an admin may close earlier (`early`, recorded). Closing a closed draw changes nothing.
    */
   async close(id: string, opts: { early?: boolean; actor?: string } = {}): Promise<DrawView> {
+    await this.closeNow(id, opts);
+    return this.draw(id);
+  }
+
+  private async closeNow(id: string, opts: { early?: boolean; actor?: string } = {}): Promise<void> {
     const now = this.clock();
     let r = await this.row(this.db, id);
     if (r.state === 'open') {
       const due = now.toISOString() >= r.closes_at;
       if (!due && !opts.early) throw conflict('draw.not_due', `this draw closes at ${r.closes_at}`);
-      await this.db.transaction().execute(async (trx) => {
-        await trx.updateTable('games_draw').set({ state: 'closing', closed_at: now.toISOString(), closed_early: due ? 0 : 1 }).where('id', '=', id).where('state', '=', 'open').execute();
-      });
+      await this.db.updateTable('games_draw').set({ state: 'closing', closed_at: now.toISOString(), closed_early: due ? 0 : 1 }).where('id', '=', id).where('state', '=', 'open').execute();
       r = await this.row(this.db, id);
     }
     if (r.state === 'closing') {
@@ -361,7 +364,6 @@ export class GamesService {
       });
       await this.ledger.waitFor(tickets);
     }
-    return this.draw(id);
   }
 
   /**
@@ -370,6 +372,11 @@ export class GamesService {
    * (draw.ts); prizes are awarded once (a retried reveal awards nothing twice).
    */
   async reveal(id: string, opts: { seed?: string | undefined; actor?: string } = {}): Promise<DrawView> {
+    await this.revealNow(id, opts);
+    return this.draw(id);
+  }
+
+  private async revealNow(id: string, opts: { seed?: string | undefined; actor?: string } = {}): Promise<void> {
     const r = await this.row(this.db, id);
     if (r.state === 'open' || r.state === 'closing') throw conflict('draw.not_closed', 'close the draw before revealing it');
     const seed = opts.seed?.toLowerCase() ?? r.seed;
@@ -385,6 +392,7 @@ export class GamesService {
         if (Number(res.numUpdatedRows) !== 1) return [];
         const rows = winners.length === 0 ? [] : await trx.selectFrom('games_draw_entry').select(['entry_no', 'user_id', 'entrant']).where('draw_id', '=', id).where('entry_no', 'in', winners).execute();
         const by = new Map(rows.map((e) => [Number(e.entry_no), e]));
+        assert(winners.every((n) => by.has(n)), `games: a winning entry of draw ${id} does not exist`);
         const actor = opts.actor ?? 'system';
         const t = await this.ledger.append(trx, [{
           kind: 'draw.revealed', actor, subject: { draw: id },
@@ -393,8 +401,7 @@ export class GamesService {
         }]);
         await trx.updateTable('games_draw').set({ reveal_queue: t[0]!.queueId }).where('id', '=', id).execute();
         for (const [i, n] of winners.entries()) {
-          const e = by.get(n);
-          assert(e !== undefined, `games: winning entry ${n} of draw ${id} does not exist`);
+          const e = by.get(n)!;
           const prize = prizes[i]!;
           const isPoints = prize.kind === 'points';
           await trx.insertInto('games_draw_prize').values({
@@ -412,7 +419,6 @@ export class GamesService {
       await this.ledger.waitFor(tickets);
     }
     await this.awardCoupons(id);
-    return this.draw(id);
   }
 
   /** Coupon prizes: each winner's single-use coupon, made through the coupons service after the reveal commits; retried until done. */
@@ -457,8 +463,9 @@ export class GamesService {
       eb('state', 'in', ['closing', 'closed']),
     ])).orderBy('seq').limit(20).execute();
     for (const d of due) {
-      if (d.state !== 'closed') await this.close(d.id);
-      await this.reveal(d.id);
+      // Not close()/reveal(): the job has no use for the draw's view.
+      if (d.state !== 'closed') await this.closeNow(d.id);
+      await this.revealNow(d.id);
     }
     const pending = await this.db.selectFrom('games_draw_prize').select('draw_id').distinct().where('awarded', '=', 0).limit(20).execute();
     for (const p of pending) await this.awardCoupons(p.draw_id);

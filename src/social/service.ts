@@ -260,7 +260,7 @@ export class SocialService {
     if (input.name !== undefined) set.name = parseWishlistName(input.name);
     if (input.public !== undefined) set.public = input.public ? 1 : 0;
     await this.db.updateTable('social_wishlist').set(set).where('id', '=', row.id).execute();
-    return this.wishlist(actor, id);
+    return this.wishlistView({ ...row, ...set }, true);
   }
 
   async deleteWishlist(actor: Actor, id: string): Promise<void> {
@@ -285,13 +285,13 @@ export class SocialService {
         .execute();
       await trx.updateTable('social_wishlist').set({ updated_at: at }).where('id', '=', row.id).execute();
     });
-    return this.wishlist(actor, id);
+    return this.wishlistView({ ...row, updated_at: at }, true);
   }
 
   async removeFromWishlist(actor: Actor, id: string, productId: string): Promise<Wishlist> {
     const row = await this.own(actor, id);
     await this.db.deleteFrom('social_wishlist_item').where('wishlist_id', '=', row.id).where('product_id', '=', productId).execute();
-    return this.wishlist(actor, id);
+    return this.wishlistView(row, true);
   }
 
   async myWishlists(actor: Actor, page: PageRequest = {}): Promise<Page<WishlistSummary>> {
@@ -318,7 +318,12 @@ export class SocialService {
     const row = await this.db.selectFrom('social_wishlist').selectAll().where('id', '=', id).executeTakeFirst();
     const mine = row !== undefined && viewer !== null && row.owner_id === viewer.userId;
     if (!row || (!mine && row.public !== 1)) throw notFound('wishlist');
-    const items = await this.db.selectFrom('social_wishlist_item').selectAll().where('wishlist_id', '=', id).orderBy('added_at', 'desc').orderBy('product_id').execute();
+    return this.wishlistView(row, mine);
+  }
+
+  /** A wishlist row as its viewer sees it (the owner's changes answer with it without reading the row again). */
+  private async wishlistView(row: WishlistRow, mine: boolean): Promise<Wishlist> {
+    const items = await this.db.selectFrom('social_wishlist_item').selectAll().where('wishlist_id', '=', row.id).orderBy('added_at', 'desc').orderBy('product_id').execute();
     const cards = await productCards(this.db, items.map((i) => i.product_id));
     const shown = items
       .map((i) => ({ ...(cards.get(i.product_id) ?? gone(i.product_id)), addedAt: i.added_at }))
