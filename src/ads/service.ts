@@ -341,12 +341,10 @@ export class AdsService {
 
   /** Back to active: only a paused one, or an exhausted one whose budget was raised, within its schedule. */
   async resume(actor: Actor, id: string): Promise<Campaign> {
-    const merchantId = staffMerchant(actor);
-    const cur = await this.mine(this.db, merchantId, id);
-    const now = this.now();
-    if (cur.ends_at !== null && Date.parse(cur.ends_at) <= now.getTime()) throw new DomainError('ads.campaign_ended', 'the campaign has ended: move endsAt later first', 409);
-    if (Number(cur.total_budget_minor) - Number(cur.spent_total) < this.reserve) throw new DomainError('ads.budget_exhausted', 'the total budget is spent: raise totalBudgetMinor first', 409);
-    return this.setStatus(actor, id, ['paused', 'exhausted'], 'active');
+    return this.setStatus(actor, id, ['paused', 'exhausted'], 'active', (cur) => {
+      if (cur.ends_at !== null && Date.parse(cur.ends_at) <= this.now().getTime()) throw new DomainError('ads.campaign_ended', 'the campaign has ended: move endsAt later first', 409);
+      if (Number(cur.total_budget_minor) - Number(cur.spent_total) < this.reserve) throw new DomainError('ads.budget_exhausted', 'the total budget is spent: raise totalBudgetMinor first', 409);
+    });
   }
 
   /** Ends a campaign for good (it stays listed with its stats). */
@@ -354,9 +352,11 @@ export class AdsService {
     return this.setStatus(actor, id, ['active', 'paused', 'exhausted'], 'ended');
   }
 
-  private async setStatus(actor: Actor, id: string, from: CampaignStatus[], to: CampaignStatus): Promise<Campaign> {
+  /** `check`: what else the campaign must satisfy for this change (refusing with a DomainError). */
+  private async setStatus(actor: Actor, id: string, from: CampaignStatus[], to: CampaignStatus, check?: (cur: CampaignRow) => void): Promise<Campaign> {
     const merchantId = staffMerchant(actor);
     const cur = await this.mine(this.db, merchantId, id);
+    check?.(cur);
     const res = await this.db
       .updateTable('ads_campaign')
       .set({ status: to, updated_at: this.now().toISOString() })
