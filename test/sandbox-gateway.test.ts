@@ -93,7 +93,7 @@ describe('sandbox gateway: hosted pages and callbacks', () => {
   it('shows a QR code of the mobile page; approving there succeeds, sends one verifiable callback, and the status query agrees', async () => {
     const { gw, client, receiver, pay, verified } = await setup();
     const p = await pay({ returnUrl: 'https://shop.example/orders/1' });
-    expect(p).toMatchObject({ status: 'pending', amountMinor: '4990', currency: 'CNY', payUrl: `${gw.url}/pay/${p.id}`, qrText: p.payUrl, providerTxnId: null });
+    expect(p).toMatchObject({ status: 'pending', amountMinor: '4990', currency: 'CNY', payUrl: `${gw.url}/pay/${p.id}`, qrText: `${gw.url}/m/${p.id}`, providerTxnId: null });
     expect(p.id).toMatch(/^sbx_pay_[0-9a-f]{32}$/);
 
     const page = await fetch(p.payUrl);
@@ -104,6 +104,9 @@ describe('sandbox gateway: hosted pages and callbacks', () => {
     expect(html).toContain(`${gw.url}/m/${p.id}`);
     expect(html).toContain('49.90 CNY');
     expect(html).not.toMatch(/<script|<link|<img|\ssrc=|@import|url\(/i); // no external assets, no scripts
+    // It refreshes itself while pending, so the decision is on the page it links to, not in a form here.
+    expect(html).toContain('http-equiv="refresh"');
+    expect(html).not.toContain('<form');
 
     const form = await mobileForm(gw.url, p.id);
     expect(form.html).toContain('Approve');
@@ -137,10 +140,10 @@ describe('sandbox gateway: hosted pages and callbacks', () => {
     expect((await client.events(p.id)).map((e) => [e.type, e.state])).toEqual([['payment.succeeded', 'delivered']]);
   });
 
-  it('declining on the desktop page fails the payment with a payment.failed callback', async () => {
+  it('declining on the confirm page fails the payment with a payment.failed callback', async () => {
     const { gw, client, receiver, pay, verified } = await setup();
     const p = await pay();
-    const token = /name="token" value="([^"]+)"/.exec(await (await fetch(p.payUrl)).text())![1]!;
+    const token = (await mobileForm(gw.url, p.id)).token!;
     expect((await postForm(gw.url, p.id, 'decline', token)).status).toBe(303);
     await gw.tick();
     expect(receiver.got.map((d) => verified(d))).toMatchObject([{ type: 'payment.failed', data: { status: 'failed', providerTxnId: null } }]);

@@ -51,14 +51,17 @@ function back(p: PaymentRow): string {
   return p.return_url && p.status !== 'pending' ? `<p><a href="${esc(p.return_url)}">Return to the merchant</a></p>` : '';
 }
 
-/** Desktop page: the QR code of the mobile page, or approve/decline here. Refreshes itself while pending. */
+/**
+ * Desktop page: the QR code of the mobile page and a link to it. It refreshes itself while pending to
+ * show a decision made on the phone, so it holds no forms: a refresh landing with a click would lose it.
+ */
 export function payPage(p: PaymentRow, mobileUrl: string, qrSvg: string): string {
   const pending = p.status === 'pending';
   const body = `${summary(p)}
 ${pending ? `<div class="qr">${qrSvg}</div>
-<p>Scan with your phone to pay, or open <a href="${esc(mobileUrl)}">${esc(mobileUrl)}</a>.</p>
+<p>Scan with your phone to pay.</p>
 <p><small>Expires ${esc(new Date(p.expires_at).toISOString())}</small></p>
-<p>Or decide on this computer:</p>${decisionForms(p)}` : ''}${back(p)}`;
+<p><a class="here" href="${esc(mobileUrl)}">Pay on this device instead</a></p>` : ''}${back(p)}`;
   return layout('Pay', body, pending);
 }
 

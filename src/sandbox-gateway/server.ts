@@ -81,7 +81,8 @@ function paymentView(p: PaymentRow, publicUrl: string) {
     providerTxnId: p.provider_txn_id,
     description: p.description,
     payUrl,
-    qrText: payUrl,
+    // A phone that scans the code lands on the confirm page itself, not on the desktop page's QR code.
+    qrText: `${publicUrl}/m/${p.id}`,
     expiresAt: iso(p.expires_at),
     createdAt: iso(p.created_at),
     updatedAt: iso(p.updated_at),

@@ -48,7 +48,6 @@ describe.runIf(haveBrowser)('sponsored listings', () => {
   it('shows a labelled sponsored slot above the results; its click is charged and leads to the product', async () => {
     const ctx = await e.context({ mobile: true });
     const page = await ctx.newPage();
-    page.setDefaultTimeout(10_000);
     page.on('pageerror', (err) => console.log('pageerror:', err.message));
     await page.goto('/');
     // A choice: the visitor now has a cm_visitor cookie, so its clicks can be deduplicated (and charged).
@@ -73,7 +72,6 @@ describe.runIf(haveBrowser)('sponsored listings', () => {
   it('the merchant funds the ad balance and reads the campaign stats (English and Chinese)', async () => {
     const ctx = await e.context();
     const page = await ctx.newPage();
-    page.setDefaultTimeout(10_000);
     page.on('pageerror', (err) => console.log('pageerror:', err.message));
     await signIn(page, staffEmail, '/merchant', PASSWORD);
     await page.getByRole('link', { name: 'Advertising' }).click();

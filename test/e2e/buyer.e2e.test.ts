@@ -50,7 +50,6 @@ describe.runIf(haveBrowser)('buyer journey', () => {
   it('consents, signs up, tops up, buys from two merchants with the wallet, and follows the timeline', async () => {
     const ctx = await e.context();
     const page = await ctx.newPage();
-    page.setDefaultTimeout(10_000);
     page.on('pageerror', (err) => console.log('pageerror:', err.message));
 
     // Behaviour event batches the page posts (their answers' statuses).
@@ -175,7 +174,6 @@ describe.runIf(haveBrowser)('buyer journey', () => {
   it('pays a second order through the sandbox gateway on a phone screen', async () => {
     const ctx = await e.context({ mobile: true });
     const page = await ctx.newPage();
-    page.setDefaultTimeout(10_000);
     page.on('pageerror', (err) => console.log('pageerror:', err.message));
     await page.goto('/signin');
     await page.getByRole('button', { name: 'Essential only' }).click();
@@ -216,10 +214,12 @@ describe.runIf(haveBrowser)('buyer journey', () => {
     await e.shot(page, 'buyer-gateway-mobile');
     expect(await noOverflow()).toBe(true);
 
-    // As a phone would: open the gateway's page and approve there.
+    // As a phone would: follow the link to the gateway's page, choose to pay on this device, approve.
     const phone = await ctx.newPage();
     await phone.goto(payUrl!);
+    await phone.getByRole('link', { name: 'Pay on this device instead' }).click();
     await phone.getByRole('button', { name: 'Approve' }).click();
+    await phone.getByText('Paid', { exact: true }).waitFor();
     await phone.close();
 
     await page.getByRole('status').filter({ hasText: 'Paid — thank you!' }).waitFor({ timeout: 20_000 });
@@ -234,7 +234,6 @@ describe.runIf(haveBrowser)('buyer journey', () => {
     expect(order).toBeDefined();
     await staff.dispose();
     const console_ = await (await e.context()).newPage();
-    console_.setDefaultTimeout(10_000);
     await console_.goto(`/signin?next=${encodeURIComponent(`/merchant/orders/${order.id}`)}`);
     await console_.getByLabel('E-mail').fill('apparel@chainmall.test');
     await console_.getByLabel('Password').fill(DEMO_PASSWORD);
@@ -258,7 +257,6 @@ describe.runIf(haveBrowser)('buyer journey', () => {
 
     const ctx = await e.context();
     const page = await ctx.newPage();
-    page.setDefaultTimeout(10_000);
     expect((await page.request.post('/api/auth/login', { data: { email: EMAIL, password: PASSWORD } })).ok()).toBe(true);
     await page.goto(`/account/orders/${order.id}`);
     await visible(page, 'heading', 'Timeline');
@@ -313,7 +311,6 @@ describe.runIf(haveBrowser)('buyer journey', () => {
   it('confirms a large wallet payment with the SMS code', async () => {
     const ctx = await e.context();
     const page = await ctx.newPage();
-    page.setDefaultTimeout(10_000);
     expect((await page.request.post('/api/auth/login', { data: { email: EMAIL, password: PASSWORD } })).ok()).toBe(true);
     // Three teapots: above the SMS threshold (1,000.00 CNY by default).
     await page.goto('/search?q=teapot');

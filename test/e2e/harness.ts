@@ -57,6 +57,8 @@ export async function startE2E(overrides: Partial<AppConfig> = {}): Promise<E2E>
         const from = req.frame().url();
         if (from.startsWith(url)) foreign.push(`${req.method()} ${req.url()}`);
       });
+      // Every page's waits are bounded well inside a test's time, so a stuck step fails by name.
+      ctx.setDefaultTimeout(10_000);
       contexts.push(ctx);
       return ctx;
     },

@@ -25,7 +25,6 @@ describe.runIf(haveBrowser)('live shopping', () => {
     // The merchant: schedule, go live, pin Longjing 250 g (168.00) at 99.00, 3 units.
     const mctx = await e.context();
     const m = await mctx.newPage();
-    m.setDefaultTimeout(10_000);
     m.on('pageerror', (err) => console.log('merchant pageerror:', err.message));
     await signIn(m, STAFF, '/merchant/live');
     await m.getByRole('heading', { name: 'Live sessions' }).waitFor();
@@ -52,7 +51,6 @@ describe.runIf(haveBrowser)('live shopping', () => {
     // The buyer, on a phone: the list, the session, the player, the pinned tea at its live price.
     const bctx = await e.context({ mobile: true });
     const b = await bctx.newPage();
-    b.setDefaultTimeout(10_000);
     b.on('pageerror', (err) => console.log('buyer pageerror:', err.message));
     await signIn(b, BUYER, '/live');
     await b.getByRole('heading', { name: 'Live shopping' }).waitFor();

@@ -27,7 +27,6 @@ describe.runIf(haveBrowser)('social', () => {
     // Bob shares the product.
     const bobCtx = await e.context();
     const bob = await bobCtx.newPage();
-    bob.setDefaultTimeout(10_000);
     bob.on('pageerror', (err) => console.log('pageerror:', err.message));
     await signIn(bob, 'bob@chainmall.test', `/products/${product.id}`);
     await visible(bob, 'heading', product.title);
@@ -41,7 +40,6 @@ describe.runIf(haveBrowser)('social', () => {
     // Carol opens it signed out (on a phone), then signs in: the visit is recorded for her.
     const carolCtx = await e.context({ mobile: true });
     const carol = await carolCtx.newPage();
-    carol.setDefaultTimeout(10_000);
     carol.on('pageerror', (err) => console.log('pageerror:', err.message));
     const path = new URL(shared).pathname + new URL(shared).search;
     await carol.goto(path);
