@@ -241,6 +241,29 @@ describe.each(backends())('orders on $name', (backend) => {
     expect(revenueBefore - (await balance(systemAccountId('platform_revenue')))).toBe(200n);
   });
 
+  it('an order the job cannot move is reported and held back; the orders after it still move', async () => {
+    const v = await variant(700, 2);
+    const b = await buyer(10_000n);
+    const [broken, fine] = [await placed(b, v), await placed(b, v)];
+    for (const o of [broken, fine]) await shipToDelivered(o.id);
+    // A row that breaks an invariant: its stored facts are another order's.
+    const db = w.app.db.kysely;
+    const factsOf = async (id: string) => (await db.selectFrom('orders_order').select('facts').where('id', '=', id).executeTakeFirstOrThrow()).facts;
+    const own = await factsOf(broken.id);
+    await db.updateTable('orders_order').set({ facts: await factsOf(fine.id) }).where('id', '=', broken.id).execute();
+
+    const at = Date.now() + 11 * DAY;
+    await expect(w.app.orders.tick(new Date(at))).rejects.toThrow(new RegExp(`orders: 1 item\\(s\\) failed .*${broken.id}.*disagrees with its facts`));
+    expect(expectOk(await b.call('GET', `/api/orders/${fine.id}`)).state).toBe('received');
+    // Held back for a minute: the next tick leaves it alone and reports nothing.
+    await expect(w.app.orders.tick(new Date(at + 30_000))).resolves.toBe(0);
+
+    await db.updateTable('orders_order').set({ facts: own }).where('id', '=', broken.id).execute();
+    await expect(w.app.orders.tick(new Date(at + 30_000))).resolves.toBe(0);
+    expect(await w.app.orders.tick(new Date(at + 61_000))).toBe(1);
+    expect(expectOk(await b.call('GET', `/api/orders/${broken.id}`)).state).toBe('received');
+  });
+
   it('reservation expiry: an unpaid prepaid order is cancelled by the job and its stock comes back; auto-confirm after N days', async () => {
     const v = await variant(500, 3);
     const b = await buyer(10_000n);

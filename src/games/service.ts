@@ -2,6 +2,7 @@
 // entries open, close on a signed ledger checkpoint, reveal the seed, derive winners anyone can recompute).
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { ItemBackoff } from '../jobs/index.ts';
 import { isUniqueViolation } from '../db/savepoint.ts';
 import type { Actor } from '../http/auth.ts';
 import type { Json, Ledger, Ticket } from '../ledger/index.ts';
@@ -101,6 +102,7 @@ export class GamesService {
   private readonly ledger: Ledger;
   private readonly points: PointsService;
   private readonly coupons: GamesCouponsPort;
+  private readonly backoff = new ItemBackoff('games');
   readonly timeZone: string;
   /** The clock; tests replace it to walk through days. */
   clock: () => Date;
@@ -454,22 +456,32 @@ export class GamesService {
     return done;
   }
 
-  /** The job: closes draws past closesAt and reveals closed ones with the stored seed; finishes pending coupon prizes. */
+  /**
+   * The job: closes draws past closesAt and reveals closed ones with the stored seed; finishes pending
+   * coupon prizes. A draw that fails is reported and held back for a while, so it cannot stop the others.
+   */
   async tick(now: Date): Promise<number> {
     const t = now.toISOString();
+    const held = this.backoff.held(now);
     const due = await this.db.selectFrom('games_draw').select(['id', 'state']).where((eb) => eb.or([
       eb.and([eb('state', '=', 'open'), eb('closes_at', '<=', t)]),
       // A close or reveal interrupted half-way (crash between its two transactions) is finished here.
       eb('state', 'in', ['closing', 'closed']),
-    ])).orderBy('seq').limit(20).execute();
+    ])).$if(held.length > 0, (qb) => qb.where('id', 'not in', held)).orderBy('seq').limit(20).execute();
+    let done = 0;
     for (const d of due) {
       // Not close()/reveal(): the job has no use for the draw's view.
-      if (d.state !== 'closed') await this.closeNow(d.id);
-      await this.revealNow(d.id);
+      done += await this.backoff.run(d.id, now, async () => {
+        if (d.state !== 'closed') await this.closeNow(d.id);
+        await this.revealNow(d.id);
+        return 1;
+      });
     }
-    const pending = await this.db.selectFrom('games_draw_prize').select('draw_id').distinct().where('awarded', '=', 0).limit(20).execute();
-    for (const p of pending) await this.awardCoupons(p.draw_id);
-    return due.length + pending.length;
+    const pending = await this.db.selectFrom('games_draw_prize').select('draw_id').distinct().where('awarded', '=', 0)
+      .$if(held.length > 0, (qb) => qb.where('draw_id', 'not in', held)).limit(20).execute();
+    for (const p of pending) done += await this.backoff.run(p.draw_id, now, async () => (await this.awardCoupons(p.draw_id), 1));
+    this.backoff.report();
+    return done;
   }
 }
 

@@ -380,14 +380,18 @@ export class InventoryService {
     return true;
   }
 
-  /** Reservations still unpaid whose time is up, oldest first (the orders module cancels their orders). */
-  async expiredReservations(db: Reader, now: Date, limit: number): Promise<{ reservationId: string; orderId: string }[]> {
+  /**
+   * Reservations still unpaid whose time is up, oldest first (the orders module cancels their orders),
+   * leaving out the orders in `exceptOrders` (those its job holds back after a failure).
+   */
+  async expiredReservations(db: Reader, now: Date, limit: number, exceptOrders: readonly string[] = []): Promise<{ reservationId: string; orderId: string }[]> {
     const n = Math.min(Math.max(1, Math.floor(limit)), EXPIRE_BATCH_MAX);
     const rows = await db
       .selectFrom('inventory_reservation')
       .select(['id', 'order_id'])
       .where('state', '=', 'reserved')
       .where('expires_at', '<=', now.toISOString())
+      .$if(exceptOrders.length > 0, (qb) => qb.where('order_id', 'not in', exceptOrders))
       .orderBy('expires_at')
       .orderBy('id')
       .limit(n)

@@ -2,6 +2,8 @@
 // how much it did. The runner calls them in turn on an interval; a job that did a full batch runs
 // again at once. Jobs are idempotent and safe to run on every instance (their updates are
 // conditional), so losing a process loses nothing: the next tick picks the work up.
+export { ItemBackoff } from './backoff.ts';
+
 export interface Job {
   name: string;
   /** One bounded batch; returns the number of items handled. */

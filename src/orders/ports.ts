@@ -40,7 +40,7 @@ export interface InventoryPort {
   allocate(trx: Transaction<Database>, orderId: string, locationId: string | null, actor: string): Promise<string>;
   ship(trx: Transaction<Database>, orderId: string, actor: string): Promise<void>;
   release(trx: Transaction<Database>, orderId: string, reason: string, actor: string): Promise<void>;
-  expiredReservations(db: Reader, now: Date, limit: number): Promise<{ reservationId: string; orderId: string }[]>;
+  expiredReservations(db: Reader, now: Date, limit: number, exceptOrders?: readonly string[]): Promise<{ reservationId: string; orderId: string }[]>;
 }
 
 /** The SMS one-time-code check wallet payments above a threshold must pass (src/sms). */

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { isSqlite } from '../db/config.ts';
 import type { Database } from '../db/database.ts';
+import { ItemBackoff } from '../jobs/index.ts';
 import type { Actor as HttpActor } from '../http/auth.ts';
 import type { Ledger, LedgerEventInput, Ticket } from '../ledger/index.ts';
 import type { MoneyService } from '../money/index.ts';
@@ -107,6 +108,7 @@ export class OrdersService {
   readonly coupons: CouponsPort | undefined;
   readonly privacy: OrdersPrivacyPort;
   private readonly stepListeners: StepListener[] = [];
+  private readonly backoff = new ItemBackoff('orders');
   /** SQLite has one writer and no row locks; PostgreSQL locks the order row for the transition. */
   private readonly rowLocks: boolean;
 
@@ -491,25 +493,29 @@ export class OrdersService {
   /**
    * One bounded batch of due work: cancel orders whose stock reservation expired unpaid, auto-confirm
    * delivered orders, flag overdue pay-on-receipt orders, complete orders whose review window is over.
-   * Each order in its own transaction; an order another instance moved meanwhile is skipped.
+   * Each order in its own transaction; an order another instance moved meanwhile is skipped; an order
+   * that fails is reported and held back for a while, so it cannot stop the others.
    */
   async tick(now: Date): Promise<number> {
     let done = 0;
-    for (const r of await this.inventory.expiredReservations(this.db, now, JOB_BATCH)) {
-      done += await this.systemStep(r.orderId, 'cancel', { reason: 'reservation_expired' }, now);
+    const held = this.backoff.held(now);
+    for (const r of await this.inventory.expiredReservations(this.db, now, JOB_BATCH, held)) {
+      done += await this.backoff.run(r.orderId, now, () => this.systemStep(r.orderId, 'cancel', { reason: 'reservation_expired' }, now));
     }
     const due = await this.db
       .selectFrom('orders_order')
       .select(['id', 'state', 'paid'])
       .where('state', 'in', ['delivered', 'received'])
       .where('due_at', '<=', now.toISOString())
+      .$if(held.length > 0, (qb) => qb.where('id', 'not in', held))
       .orderBy('due_at')
       .limit(JOB_BATCH)
       .execute();
     for (const o of due) {
       const t: TransitionName = o.state === 'delivered' ? 'auto_confirm' : o.paid ? 'complete' : 'mark_overdue';
-      done += await this.systemStep(o.id, t, {}, now);
+      done += await this.backoff.run(o.id, now, () => this.systemStep(o.id, t, {}, now));
     }
+    this.backoff.report();
     return done;
   }
 

@@ -5,6 +5,7 @@
 // in full. Every movement is a money transfer, hence a money.* ledger entry, in the caller's transaction.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { ItemBackoff } from '../jobs/index.ts';
 import { minorDigits, ownedAccountId, POINTS_UNIT, systemAccountId, type MoneyService } from '../money/index.ts';
 import { assert, DomainError, newId } from '../shared/index.ts';
 import { DEFAULT_POINTS_RULES, parseRules, pointsBack, pointsEarned, pointsValueMinor, redeemProblem, type EarnLine, type PointsRules } from './rules.ts';
@@ -29,6 +30,8 @@ export interface PointsOrder {
 }
 
 export class PointsService {
+  private readonly backoff = new ItemBackoff('points');
+
   constructor(
     readonly db: Kysely<Database>,
     private readonly money: MoneyService,
@@ -192,14 +195,18 @@ export class PointsService {
 
   /** Expired lots: what is left of them leaves the buyer's account. One transaction per lot. */
   async tick(now: Date): Promise<number> {
-    const lots = await this.db.selectFrom('points_lot').select(['id', 'user_id', 'remaining']).where('expires_at', '<=', now.toISOString()).where('remaining', '>', 0).limit(EXPIRE_BATCH).execute();
+    const held = this.backoff.held(now);
+    const lots = await this.db.selectFrom('points_lot').select(['id', 'user_id', 'remaining']).where('expires_at', '<=', now.toISOString()).where('remaining', '>', 0)
+      .$if(held.length > 0, (qb) => qb.where('id', 'not in', held)).limit(EXPIRE_BATCH).execute();
     for (const lot of lots) {
-      await this.db.transaction().execute(async (trx) => {
+      await this.backoff.run(lot.id, now, () => this.db.transaction().execute(async (trx) => {
         const res = await trx.updateTable('points_lot').set({ remaining: 0 }).where('id', '=', lot.id).where('remaining', '=', lot.remaining).executeTakeFirst();
-        if (res.numUpdatedRows !== 1n) return; // spent or expired meanwhile
+        if (res.numUpdatedRows !== 1n) return 0; // spent or expired meanwhile
         await this.money.transfer(trx, { id: `points-expire:${lot.id}`, debit: this.account(lot.user_id), credit: this.issuer, amount: BigInt(lot.remaining), currency: POINTS_UNIT, code: 'points_expired', meta: { lot: lot.id }, actor: 'system' });
-      });
+        return 1;
+      }));
     }
+    this.backoff.report();
     return lots.length;
   }
 }
