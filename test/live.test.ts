@@ -195,6 +195,35 @@ describe.each(backends())('live shopping on $name', (backend) => {
 
   // SQLite has one writer, so a checkout and the end cannot interleave there; on PostgreSQL the end
   // must wait for a checkout that has taken the live price and not yet committed.
+  it.runIf(backend.name === 'postgres')('viewers get the pins once a checkout has committed, not the counts from before it', async () => {
+    const v = await variant(3_000, 5);
+    const id = await session();
+    expectOk(await staff.call('POST', `/api/live/${id}/pins`, { variantId: v, livePriceMinor: 2_000, quota: 3 }), 201);
+    const b = await buyer();
+    const seen: number[] = [];
+    const leave = w.app.live.hub.join(id, (e) => { if (e.type === 'pins') seen.push((e.data as { remaining: number }[])[0]!.remaining); });
+    // The checkout's transaction stays open after its claim: its stock row is locked elsewhere for 300 ms.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holder = w.app.db.kysely.transaction().execute(async (trx) => {
+      await trx.selectFrom('inventory_item').select('variant_id').where('variant_id', '=', v).forUpdate().execute();
+      locked();
+      await held;
+    });
+    await isLocked;
+    const bought = buy(b, v, id);
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await holder;
+    expectOk(await bought, 201);
+    for (let i = 0; i < 200 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    leave();
+    expect(seen).toEqual([2]);
+  });
+
   it.runIf(backend.name === 'postgres')('ending a session waits for a checkout already buying at its live price; one after the end is refused', async () => {
     const v = await variant(10_000, 10);
     const id = await session();

@@ -125,6 +125,10 @@ function toSession(r: SessionRow, pins: PinView[], viewers: number): SessionView
 
 /** × PINS_ACTIVE_MAX = 500 variants: what the catalog's variantsForCheckout takes at once. */
 const SESSIONS_PER_PIN_LOOKUP = 25;
+/** Pins changes close together go out as one broadcast; also the poll interval while one waits for a commit. */
+const PIN_BROADCAST_DELAY_MS = 30;
+/** A transaction still open after this long: broadcast what is committed (a later change sends again). */
+const PIN_COMMIT_WAIT_MS = 5_000;
 
 const moderates = (actor: Actor | null, merchantId: string): boolean =>
   actor?.role === 'admin' || (actor?.role === 'merchant_staff' && actor.merchantId === merchantId);
@@ -143,7 +147,8 @@ export class LiveService implements LivePort {
   private readonly onError: (err: unknown) => void;
   private readonly chatLimit = new ChatRateLimit();
   /** Sessions whose pins changed and are to be broadcast (coalesced, read after the change commits). */
-  private readonly pinBroadcasts = new Map<string, NodeJS.Timeout>();
+  /** Sessions with a pins broadcast scheduled, and the uncommitted transactions it waits for. */
+  private readonly pinBroadcasts = new Map<string, Set<string>>();
   private readonly rowLocks: boolean;
 
   constructor(deps: LiveDeps) {
@@ -322,15 +327,45 @@ export class LiveService implements LivePort {
     });
   }
 
-  /** Pins changed (a pin, a checkout, a return): tell the viewers shortly, once the change has committed. */
-  private broadcastPinsSoon(sessionId: string): void {
-    if (this.hub.viewers(sessionId) === 0 || this.pinBroadcasts.has(sessionId)) return;
-    const t = setTimeout(() => {
-      this.pinBroadcasts.delete(sessionId);
-      this.pins(this.db, sessionId, true).then((pins) => this.hub.publish(sessionId, { type: 'pins', data: pins }), this.onError);
-    }, 30);
-    t.unref();
-    this.pinBroadcasts.set(sessionId, t);
+  /**
+   * Pins changed (a pin, a checkout, a return): tell the viewers shortly, once the change has committed.
+   * `xid` is the PostgreSQL transaction that changed them when it has not committed yet (a checkout's
+   * claim, an order's return): the broadcast waits until it has ended, or it would show the old counts.
+   * SQLite needs no wait: its one connection serves the pins read only after that transaction ends.
+   */
+  private broadcastPinsSoon(sessionId: string, xid: string | null = null): void {
+    if (this.hub.viewers(sessionId) === 0) return;
+    const pending = this.pinBroadcasts.get(sessionId);
+    if (pending) {
+      if (xid !== null) pending.add(xid);
+      return;
+    }
+    const xids = new Set(xid === null ? [] : [xid]);
+    this.pinBroadcasts.set(sessionId, xids);
+    setTimeout(() => void this.publishPins(sessionId, xids).catch(this.onError), PIN_BROADCAST_DELAY_MS).unref();
+  }
+
+  private async publishPins(sessionId: string, xids: Set<string>): Promise<void> {
+    const giveUpAt = Date.now() + PIN_COMMIT_WAIT_MS;
+    for (;;) {
+      for (const x of [...xids]) {
+        const r = await sql<{ s: string | null }>`select txid_status(${x}::bigint) as s`.execute(this.db);
+        if (r.rows[0]?.s !== 'in progress') xids.delete(x);
+      }
+      // Checked and removed in one turn of the event loop: a claim arriving later schedules its own broadcast.
+      if (xids.size === 0 || Date.now() >= giveUpAt) {
+        this.pinBroadcasts.delete(sessionId);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, PIN_BROADCAST_DELAY_MS));
+    }
+    this.hub.publish(sessionId, { type: 'pins', data: await this.pins(this.db, sessionId, true) });
+  }
+
+  /** The open PostgreSQL transaction's id, for broadcastPinsSoon; null on SQLite. */
+  private async openXid(trx: Transaction<Database>, sessionId: string): Promise<string | null> {
+    if (!this.rowLocks || this.hub.viewers(sessionId) === 0) return null;
+    return (await sql<{ x: string }>`select txid_current()::text as x`.execute(trx)).rows[0]!.x;
   }
 
   // ------------------------------------------------------------------ checkout (LivePort)
@@ -378,7 +413,7 @@ export class LiveService implements LivePort {
     const t = taken[0]!;
     assert(Number(t.sold) <= Number(t.quota), `live: pin ${t.id} oversold`);
     await trx.insertInto('live_claim').values({ order_id: input.orderId, pin_id: t.id, session_id: input.sessionId, qty: input.qty, returned: 0, created_at: this.now().toISOString() }).execute();
-    this.broadcastPinsSoon(input.sessionId);
+    this.broadcastPinsSoon(input.sessionId, await this.openXid(trx, input.sessionId));
   }
 
   /** An order that took live quota was cancelled or rejected: its units go back to the pins (once). */
@@ -387,7 +422,7 @@ export class LiveService implements LivePort {
     for (const c of claims) {
       const res = await trx.updateTable('live_pin').set({ sold: sql`sold - ${c.qty}` }).where('id', '=', c.pin_id).where('sold', '>=', c.qty).executeTakeFirst();
       assert(Number(res.numUpdatedRows) === 1, `live: returning ${c.qty} to pin ${c.pin_id} would make sold negative`);
-      this.broadcastPinsSoon(c.session_id);
+      this.broadcastPinsSoon(c.session_id, await this.openXid(trx, c.session_id));
     }
   }
 
@@ -503,9 +538,9 @@ export class LiveService implements LivePort {
     await trx.deleteFrom('live_mute').where('user_id', '=', userId).execute();
   }
 
-  /** Export: the person's chat messages, deleted ones included (newest first, at most 1000). */
+  /** Export: every chat message of the person, deleted ones included, newest first. */
   async exportFor(userId: string): Promise<{ sessionId: string; text: string; createdAt: string; deleted: boolean }[]> {
-    const rows = await this.db.selectFrom('live_message').selectAll().where('user_id', '=', userId).orderBy('seq', 'desc').limit(1000).execute();
+    const rows = await this.db.selectFrom('live_message').selectAll().where('user_id', '=', userId).orderBy('seq', 'desc').execute();
     return rows.map((r) => ({ sessionId: r.session_id, text: r.text, createdAt: r.created_at, deleted: r.deleted_at !== null }));
   }
 
