@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseEntry, type LedgerEvent } from '../src/ledger/index.ts';
 import type { OrderView } from '../src/orders/index.ts';
 import { attribute, mergeFeed, parseText, type FeedItem } from '../src/social/index.ts';
+import { LIMIT_MAX } from '../src/social/rules.ts';
 import { backends } from './helpers/backends.ts';
 import { expectOk, expectProblem, startWorld, type Caller, type World } from './helpers/world.ts';
 
@@ -256,6 +257,20 @@ describe.each(backends())('social on $name', (backend) => {
 
     expect(expectOk(await b.call('DELETE', `/api/me/follows/${m}`))).toEqual({ merchantId: m, following: false, followers: 0 });
     expect(expectOk(await b.call('GET', '/api/me/feed')).items).toEqual([]);
+  });
+
+  it('the data export holds every follow, not only the first page of them', async () => {
+    const b = await buyer(0n);
+    const many = LIMIT_MAX + 5;
+    const ms: string[] = [];
+    for (let i = 0; i < many; i++) ms.push((await w.app.catalog.createMerchant('system', { name: `Followed ${i}` })).id);
+    const t0 = Date.now();
+    await w.app.db.kysely.insertInto('social_follow').values(ms.map((m, i) => ({ user_id: b.userId, merchant_id: m, created_at: new Date(t0 + i).toISOString() }))).execute();
+    expect(expectOk(await b.call('GET', '/api/me/follows')).nextCursor).toEqual(expect.any(String));
+    const exported = expectOk(await b.call('GET', '/api/me/export'));
+    const follows = exported.social.follows as { merchantId: string }[];
+    expect(follows).toHaveLength(many);
+    expect(new Set(follows.map((f) => f.merchantId))).toEqual(new Set(ms));
   });
 
   it('a private wishlist is 404 for everyone but its owner; a public one is visible to anyone', async () => {

@@ -1,4 +1,5 @@
 import { DomainError } from './errors.ts';
+import { assert } from './assert.ts';
 
 /** An opaque cursor for lists ordered by (created_at, id): the last item's pair, base64url JSON. */
 export const encodeTimeCursor = (createdAt: string, id: string): string => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
@@ -22,4 +23,17 @@ export interface Page<T> {
 export interface PageRequest {
   cursor?: string | undefined;
   limit?: number | undefined;
+}
+
+/** Every item of a paged list, page after page (a person's data export must not stop at one page). */
+export async function everyPage<T>(read: (cursor: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await read(cursor);
+    out.push(...page.items);
+    if (page.nextCursor === null) return out;
+    assert(page.nextCursor !== cursor, 'paging: a page handed back its own cursor');
+    cursor = page.nextCursor;
+  }
 }

@@ -4,5 +4,5 @@ export * from './bytes.ts';
 export type { Notice, Notify } from './notify.ts';
 export { notifyNobody } from './notify.ts';
 export { newId } from './ids.ts';
-export { encodeTimeCursor, decodeTimeCursor, type Page, type PageRequest } from './cursor.ts';
+export { encodeTimeCursor, decodeTimeCursor, everyPage, type Page, type PageRequest } from './cursor.ts';
 export { deadline } from './deadline.ts';

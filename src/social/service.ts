@@ -7,7 +7,7 @@ import type { Actor } from '../http/auth.ts';
 import type { Ledger, Ticket } from '../ledger/index.ts';
 import type { OrderFacts, TransitionName } from '../orders/flow.ts';
 import type { PointsService } from '../points/index.ts';
-import { assert, decodeTimeCursor, DomainError, encodeTimeCursor, newId, notFound } from '../shared/index.ts';
+import { assert, decodeTimeCursor, DomainError, encodeTimeCursor, everyPage, newId, notFound } from '../shared/index.ts';
 import {
   ANSWERS_PER_QUESTION_MAX,
   attribute,
@@ -464,15 +464,17 @@ export class SocialService {
     await trx.updateTable('social_answer').set({ author_id: 'erased', hidden: 1 }).where('author_id', '=', userId).execute();
   }
 
-  /** Export: what this module holds about the user. */
+  /** Export: what this module holds about the user, all of it (every page). */
   async exportFor(userId: string): Promise<Record<string, unknown>> {
     const actor: Actor = { userId, role: 'buyer', via: 'session' };
+    const all = { limit: LIMIT_MAX };
+    const lists = await everyPage((cursor) => this.myWishlists(actor, { ...all, cursor }));
     return {
-      follows: (await this.follows(actor, { limit: LIMIT_MAX })).items,
-      wishlists: await Promise.all((await this.myWishlists(actor, { limit: LIMIT_MAX })).items.map((s) => this.wishlist(actor, s.id))),
-      referralLinks: (await this.myLinks(actor, { limit: LIMIT_MAX })).items,
-      questions: await this.db.selectFrom('social_question').select(['id', 'product_id', 'text', 'created_at']).where('author_id', '=', userId).limit(1000).execute(),
-      answers: await this.db.selectFrom('social_answer').select(['id', 'question_id', 'badge', 'text', 'created_at']).where('author_id', '=', userId).limit(1000).execute(),
+      follows: await everyPage((cursor) => this.follows(actor, { ...all, cursor })),
+      wishlists: await Promise.all(lists.map((s) => this.wishlist(actor, s.id))),
+      referralLinks: await everyPage((cursor) => this.myLinks(actor, { ...all, cursor })),
+      questions: await this.db.selectFrom('social_question').select(['id', 'product_id', 'text', 'created_at']).where('author_id', '=', userId).orderBy('created_at').orderBy('id').execute(),
+      answers: await this.db.selectFrom('social_answer').select(['id', 'question_id', 'badge', 'text', 'created_at']).where('author_id', '=', userId).orderBy('created_at').orderBy('id').execute(),
     };
   }
 
