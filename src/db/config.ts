@@ -10,6 +10,8 @@ export interface DbConfig {
   /** SQLite synchronous pragma: NORMAL survives process crashes in WAL mode; FULL also survives power loss. */
   sqliteSynchronous?: 'NORMAL' | 'FULL';
   poolMax?: number;
+  /** SQLite: the background checkpointer failed and the writer checkpoints by itself again (default: stderr). */
+  onCheckpointError?: (message: string) => void;
 }
 
 export const dialectOf = (c: DbConfig): DialectName =>

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { assert } from '../shared/assert.ts';
+import { startCheckpointer } from './checkpoint.ts';
 import { dialectOf, type DbConfig, type DialectName } from './config.ts';
 import type { Database } from './database.ts';
 
@@ -28,6 +29,8 @@ export interface Db {
 }
 
 const STATEMENT_CACHE_MAX = 2000;
+/** SQLite's own default, for when the writer has to checkpoint by itself again. */
+const WAL_AUTOCHECKPOINT_PAGES = 1000;
 
 /**
  * Kysely prepares every query anew; compiling SQL costs more than running it on SQLite. The same
@@ -71,7 +74,24 @@ export function connect(config: DbConfig): Db {
   sqlite.pragma(`synchronous = ${config.sqliteSynchronous ?? 'NORMAL'}`);
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
+  // Checkpoints off the event loop (see checkpoint.ts); the log file is cut back to 64 MiB when reset.
+  sqlite.pragma('journal_size_limit = 67108864');
+  sqlite.pragma('wal_autocheckpoint = 0');
+  const checkpointer = startCheckpointer(config.sqlitePath, {
+    // Between transactions only: a checkpoint cannot run inside one (the next message tries again).
+    finish: () => void (sqlite.open && !sqlite.inTransaction && sqlite.pragma('wal_checkpoint(PASSIVE)')),
+    fallback: () => void (sqlite.open && sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`)),
+    onError: config.onCheckpointError ?? ((m) => console.error(m)),
+  });
   const stats = { queries: 0 };
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }), log: () => void stats.queries++ });
-  return { kysely, dialect, sqlite, config, stats, close: () => kysely.destroy() };
+  return {
+    kysely, dialect, sqlite, config, stats,
+    close: async () => {
+      await checkpointer.stop();
+      // What the worker had not copied yet; a clean shutdown leaves an empty log.
+      if (sqlite.open) sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      await kysely.destroy();
+    },
+  };
 }
