@@ -1,5 +1,5 @@
 // The SQLite checkpointer: checkpoints in a worker thread, the log kept short under steady writes,
-// an empty log after a clean close, and the writer checkpointing by itself again if the worker fails.
+// no log left after a clean close, and the writer checkpointing by itself again if the worker fails.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,7 +52,7 @@ describe('SQLite checkpointer', () => {
     db.close();
   });
 
-  it('a clean close leaves an empty log and the data in the database file', async () => {
+  it('a clean close removes the log, the data in the database file', async () => {
     const file = path.join(tmp(), 'y.db');
     const db = connect({ sqlitePath: file });
     db.sqlite!.exec('create table t (id integer primary key, v text)');

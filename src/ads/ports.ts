@@ -1,5 +1,5 @@
 // What ads need of the catalog, as a narrow port, and its adapter over the catalog service.
-import type { CatalogService } from '../catalog/index.ts';
+import type { CatalogService, Product, ProductSummary } from '../catalog/index.ts';
 import { DomainError } from '../shared/errors.ts';
 
 export interface AdProduct {
@@ -16,8 +16,8 @@ export interface AdProduct {
 }
 
 export interface AdsCatalogPort {
-  /** The product as the public sees it; null when the public cannot see it (missing, draft, suspended merchant). */
-  publicProduct(id: string): Promise<AdProduct | null>;
+  /** The products among `ids` as the public sees them; those it cannot see (missing, draft, suspended merchant) are left out. */
+  publicProducts(ids: readonly string[]): Promise<Map<string, AdProduct>>;
   /** The product if it belongs to this merchant (any status), else null. */
   merchantProduct(merchantId: string, id: string): Promise<AdProduct | null>;
   merchantCurrency(merchantId: string): Promise<string>;
@@ -29,8 +29,9 @@ const nullOn404 = (err: unknown) => {
 };
 
 export function catalogPort(catalog: CatalogService): AdsCatalogPort {
-  const view = (p: Awaited<ReturnType<CatalogService['product']>>, publicView: boolean): AdProduct => {
+  const view = (p: Product | ProductSummary, publicView: boolean): AdProduct => {
     const active = p.variants.filter((v) => v.status === 'active');
+    const image = 'images' in p ? p.images[0] : p.image;
     return {
       id: p.id,
       merchantId: p.merchantId,
@@ -38,13 +39,16 @@ export function catalogPort(catalog: CatalogService): AdsCatalogPort {
       categoryId: p.categoryId,
       currency: p.currency,
       minPriceMinor: p.minPriceMinor,
-      image: p.images[0] ? { url: p.images[0].url, alt: p.images[0].alt } : null,
+      image: image ? { url: image.url, alt: image.alt } : null,
       purchasable: publicView && p.status === 'active' && active.length > 0,
       skus: p.variants.map((v) => v.sku),
     };
   };
   return {
-    publicProduct: (id) => catalog.product(id, null).then((p) => view(p, true), nullOn404),
+    publicProducts: async (ids) => {
+      const found = await catalog.publicSummaries(ids);
+      return new Map([...found].map(([id, p]) => [id, view(p, true)]));
+    },
     merchantProduct: (merchantId, id) =>
       catalog.product(id, { role: 'merchant_staff', merchantId }).then((p) => (p.merchantId === merchantId ? view(p, false) : null), nullOn404),
     merchantCurrency: async (merchantId) => (await catalog.merchant(catalog.db, merchantId)).currency,

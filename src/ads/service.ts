@@ -402,7 +402,6 @@ export class AdsService {
       .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', nowIso)]))
       .execute();
     const bidders: Bidder[] = [];
-    const products = new Map<string, AdProduct | null>();
     // What each advertiser's ad balance can still pay: a campaign never bids beyond it either.
     // Read only for relevant campaigns, once per advertiser.
     const balances = new Map<string, number>();
@@ -418,12 +417,12 @@ export class AdsService {
       if (bid < this.reserve) continue;
       for (const productId of listOf(r.product_ids)) bidders.push({ campaignId: r.id, productId, bidMinor: bid, relevance });
     }
-    // Only purchasable products compete (looked up once each; a merchant's other campaigns share them).
-    for (const b of bidders) if (!products.has(b.productId)) products.set(b.productId, await this.catalog.publicProduct(b.productId));
+    // Only purchasable products compete (read together, once each; a merchant's other campaigns share them).
+    const products = await this.catalog.publicProducts(bidders.map((b) => b.productId));
     const merchantOf = new Map(rows.map((r) => [r.id, r.merchant_id]));
     const eligible = bidders.filter((b) => {
       const p = products.get(b.productId);
-      return p !== null && p !== undefined && p.purchasable && p.merchantId === merchantOf.get(b.campaignId);
+      return p !== undefined && p.purchasable && p.merchantId === merchantOf.get(b.campaignId);
     });
     const winners = runAuction(eligible, { slots: this.slotCount, reserveMinor: this.reserve });
     const who = viewerOf(viewer.actor ? { userId: viewer.actor.userId } : viewer.visitorId ? { visitorId: viewer.visitorId } : null);

@@ -247,6 +247,8 @@ type CategoryRow = Selectable<Database['catalog_category']>;
 type CommissionRow = Selectable<Database['catalog_commission']>;
 
 export const CATEGORY_DEPTH_MAX = 8;
+/** Ids per query when summaries are read by id (well inside both databases' parameter limits). */
+const SUMMARIES_PER_QUERY = 500;
 
 
 const merchantNotFound = (id: string) => new DomainError('catalog.merchant_not_found', `merchant ${id.slice(0, 64)} not found`, 404);
@@ -727,6 +729,29 @@ export class CatalogService {
       viewer !== null && (viewer.role === 'admin' || viewer.role === 'auditor' || (viewer.role === 'merchant_staff' && viewer.merchantId === row.merchant_id));
     if (!privileged && (row.status !== 'active' || row.merchant_status !== 'active')) throw notFound('product');
     return this.loadProduct(this.db, id, privileged);
+  }
+
+  /**
+   * The products among `ids` that the public can see (active, of an active merchant), as list
+   * summaries with their active variants: three queries per 500 ids. Unknown or hidden ids are
+   * left out. For callers that show many known products at once (sponsored slots).
+   */
+  async publicSummaries(ids: readonly string[]): Promise<Map<string, ProductSummary>> {
+    const list = [...new Set(ids)];
+    const out = new Map<string, ProductSummary>();
+    for (let i = 0; i < list.length; i += SUMMARIES_PER_QUERY) {
+      const rows = await this.db
+        .selectFrom('catalog_product as p')
+        .innerJoin('catalog_merchant as m', 'm.id', 'p.merchant_id')
+        .selectAll('p')
+        .select('m.currency')
+        .where('p.id', 'in', list.slice(i, i + SUMMARIES_PER_QUERY))
+        .where('p.status', '=', 'active')
+        .where('m.status', '=', 'active')
+        .execute();
+      for (const summary of await this.summaries(rows, true)) out.set(summary.id, summary);
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------ checkout

@@ -88,10 +88,11 @@ export function connect(config: DbConfig): Db {
   return {
     kysely, dialect, sqlite, config, stats,
     close: async () => {
+      // The worker's connection first: closing the last connection, SQLite copies the rest of the
+      // log and removes it (with another process still connected, it leaves the log to that one).
       await checkpointer.stop();
-      // What the worker had not copied yet; a clean shutdown leaves an empty log.
-      if (sqlite.open) sqlite.pragma('wal_checkpoint(TRUNCATE)');
       await kysely.destroy();
+      if (sqlite.open) sqlite.close(); // Kysely closes it only if it ever ran a query
     },
   };
 }
