@@ -224,6 +224,29 @@ describe.each(backends())('payments on $name', (backend) => {
     expect(await balance(wallet(buyer.userId))).toBe(7_000n);
   });
 
+  it('reconciliation: a payment it cannot settle is reported and held back; the others are still settled', async () => {
+    const buyer = await w.user('buyer');
+    const lost = async () => {
+      const p = expectOk(await post(buyer, '/api/wallet/top-ups', { amountMinor: '3000', provider: 'sandbox' }), 201);
+      const ref = (await w.app.db.kysely.selectFrom('payments_payment').select('provider_ref').where('id', '=', p.id).executeTakeFirstOrThrow()).provider_ref!;
+      await w.app.sandbox!.client.setTestMode(ref, { failCallbacks: 100 });
+      await w.app.sandbox!.client.complete(ref, 'succeeded');
+      return p.id as string;
+    };
+    const [broken, fine] = [await lost(), await lost()];
+    await w.app.sandbox!.tick();
+    // A row that points nowhere: a payment for an order that does not exist.
+    await w.app.db.kysely.updateTable('payments_payment').set({ purpose: 'order', order_id: 'ord_gone' }).where('id', '=', broken).execute();
+    const at = Date.now() + 6 * 60_000;
+    await expect(w.app.payments.tick(new Date(at))).rejects.toThrow(new RegExp(`payments: 1 item\\(s\\) failed .*${broken}`));
+    expect(expectOk(await buyer.call('GET', `/api/payments/${fine}`)).state).toBe('succeeded');
+    await expect(w.app.payments.tick(new Date(at + 30_000))).resolves.toBe(0); // held back: not tried again yet
+    await w.app.db.kysely.updateTable('payments_payment').set({ purpose: 'top_up', order_id: null }).where('id', '=', broken).execute();
+    expect(await w.app.payments.tick(new Date(at + 61_000))).toBe(1);
+    expect(expectOk(await buyer.call('GET', `/api/payments/${broken}`)).state).toBe('succeeded');
+    expect(await balance(wallet(buyer.userId))).toBe(6_000n);
+  });
+
   it('an admin refunds part, then the rest; never more than captured; a success after the refund changes nothing', async () => {
     const buyer = await w.user('buyer');
     const admin = await w.user('admin');

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { isSqlite } from '../db/config.ts';
 import type { Database } from '../db/database.ts';
+import { ItemBackoff } from '../jobs/index.ts';
 import { isUniqueViolation } from '../db/savepoint.ts';
 import type { Actor as HttpActor } from '../http/auth.ts';
 import { parseEntry, type Ledger, type LedgerEventInput } from '../ledger/index.ts';
@@ -89,6 +90,7 @@ export interface CallbackAnswer {
 export class PaymentsService {
   readonly db: Kysely<Database>;
   private readonly providers = new Map<string, PaymentProvider>();
+  private readonly backoff = new ItemBackoff('payments');
   private readonly rowLocks: boolean;
 
   constructor(private readonly deps: PaymentsDeps) {
@@ -358,16 +360,19 @@ export class PaymentsService {
   /**
    * Refunds waiting for their provider are sent (retried with backoff); pending payments older than
    * the threshold are asked about and settled to what the provider says (the same path as a callback,
-   * with a synthetic event id so a later real callback is still applied once).
+   * with a synthetic event id so a later real callback is still applied once). A refund or payment
+   * that fails is reported and held back for a while, so it cannot stop the others.
    */
   async tick(now: Date): Promise<number> {
     let done = 0;
+    const held = this.backoff.held(now);
     const refunds = await this.db.selectFrom('payments_refund').innerJoin('payments_payment as p', 'p.id', 'payments_refund.payment_id')
       .select(['payments_refund.id', 'payments_refund.amount', 'payments_refund.currency', 'payments_refund.attempts', 'payments_refund.payment_id', 'p.provider', 'p.provider_ref', 'p.amount as total'])
-      .where('payments_refund.state', '=', 'pending').where('payments_refund.next_attempt_at', '<=', now.toISOString()).limit(JOB_BATCH).execute();
-    for (const r of refunds) {
+      .where('payments_refund.state', '=', 'pending').where('payments_refund.next_attempt_at', '<=', now.toISOString())
+      .$if(held.length > 0, (qb) => qb.where('payments_refund.id', 'not in', held)).limit(JOB_BATCH).execute();
+    for (const r of refunds) done += await this.backoff.run(r.id, now, async () => {
       const provider = this.providers.get(r.provider);
-      if (!provider) continue;
+      if (!provider) return 0;
       let state: 'succeeded' | 'pending' | 'failed';
       try {
         state = await provider.refund({ paymentId: r.payment_id, providerRef: r.provider_ref, refundId: r.id, amountMinor: BigInt(r.amount), totalMinor: BigInt(r.total), currency: r.currency });
@@ -383,32 +388,35 @@ export class PaymentsService {
           await this.deps.ledger.append(trx, [{ kind: 'payment.refunded', actor: r.provider, subject: { payment: r.payment_id, refund: r.id }, data: { amountMinor: String(r.amount), currency: r.currency } }]);
         }
       });
-      done++;
-    }
+      return 1;
+    });
 
     const stale = await this.db.selectFrom('payments_payment').selectAll()
       .where('state', 'in', ['created', 'pending'])
       .where('created_at', '<=', new Date(now.getTime() - (this.deps.reconcileAfterMs ?? RECONCILE_AFTER_MS)).toISOString())
+      .$if(held.length > 0, (qb) => qb.where('id', 'not in', held))
       .orderBy('created_at').limit(JOB_BATCH).execute();
-    for (const p of stale) {
+    for (const p of stale) done += await this.backoff.run(p.id, now, async () => {
       const provider = this.providers.get(p.provider);
-      if (!provider) continue;
+      if (!provider) return 0;
       const s = await provider.query({ paymentId: p.id, providerRef: p.provider_ref }).catch(() => null);
       let status = s?.status ?? null;
       // The provider never heard of it and its time is up: it expired.
       if (status === null && Date.parse(p.expires_at) <= now.getTime()) status = 'expired';
-      if (status === null || status === 'pending' || status === 'refunded') continue;
+      if (status === null || status === 'pending' || status === 'refunded') return 0;
       const n: VerifiedNotification = {
         provider: provider.name, eventId: `reconcile:${p.id}:${status}`, paymentId: p.id, providerTxnId: s?.providerTxnId ?? null,
         status, amountMinor: s?.amountMinor ?? null, currency: s?.currency ?? null, occurredAt: null,
       } as VerifiedNotification;
       try {
         await this.db.transaction().execute((trx) => this.apply(trx, provider, n, 'reconciliation', now));
-        done++;
+        return 1;
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
+        return 0;
       }
-    }
+    });
+    this.backoff.report();
     return done;
   }
 
