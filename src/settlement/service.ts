@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { ItemBackoff } from '../jobs/index.ts';
 import { isUniqueViolation } from '../db/savepoint.ts';
 import { entryBytes, type Ledger, type LedgerEventInput, type Receipt, type Ticket } from '../ledger/index.ts';
 import { type MoneyService, systemAccountId, STATEMENT_LIMIT_MAX } from '../money/index.ts';
@@ -144,6 +145,7 @@ export type PaidOutListener = (trx: Transaction<Database>, p: { merchantId: stri
 export class SettlementService {
   private trees = new Map<string, BatchTree>();
   private readonly paidOutListeners: PaidOutListener[] = [];
+  private readonly backoff = new ItemBackoff('settlement.payouts');
 
   /** Called in the transaction that posts a payout (on-chain settlement burns the merchant's tokens from here). */
   onPaidOut(listener: PaidOutListener): void {
@@ -378,11 +380,15 @@ export class SettlementService {
     });
   }
 
-  /** Background: batches whose payout outcome is not known yet. */
+  /** Background: batches whose payout outcome is not known yet. One that fails is reported and held back. */
   async settlePayouts(limit = 50): Promise<number> {
-    const open = await this.db.selectFrom('settlement_batch').select('id').where('payout_state', '=', 'pending').orderBy('seq').limit(limit).execute();
+    const now = this.now();
+    const held = this.backoff.held(now);
+    const open = await this.db.selectFrom('settlement_batch').select('id').where('payout_state', '=', 'pending')
+      .$if(held.length > 0, (qb) => qb.where('id', 'not in', held)).orderBy('seq').limit(limit).execute();
     let done = 0;
-    for (const r of open) if ((await this.payBatch(r.id)).payoutState !== 'pending') done++;
+    for (const r of open) done += await this.backoff.run(r.id, now, async () => ((await this.payBatch(r.id)).payoutState !== 'pending' ? 1 : 0));
+    this.backoff.report();
     return done;
   }
 

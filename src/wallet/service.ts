@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { ItemBackoff } from '../jobs/index.ts';
 import type { AccountsService } from '../accounts/index.ts';
 import {
   balanceOf,
@@ -167,6 +168,8 @@ const ZERO = { posted: 0n, pending: 0n, incoming: 0n, available: 0n };
  * in the same transaction as the wallet's own rows.
  */
 export class WalletService {
+  private readonly backoff = new ItemBackoff('wallet.payouts');
+
   constructor(
     readonly db: Kysely<Database>,
     readonly money: MoneyService,
@@ -477,12 +480,16 @@ export class WalletService {
     });
   }
 
-  /** Background: approved withdrawals whose payout outcome is not known yet. */
+  /** Background: approved withdrawals whose payout outcome is not known yet. One that fails is reported and held back. */
   async settlePayouts(limit = 50): Promise<number> {
     if (!this.payouts) return 0;
-    const open = await this.db.selectFrom('wallet_withdrawal').selectAll().where('state', '=', 'approved').orderBy('seq').limit(limit).execute();
+    const now = this.now();
+    const held = this.backoff.held(now);
+    const open = await this.db.selectFrom('wallet_withdrawal').selectAll().where('state', '=', 'approved')
+      .$if(held.length > 0, (qb) => qb.where('id', 'not in', held)).orderBy('seq').limit(limit).execute();
     let done = 0;
-    for (const r of open) if ((await this.settlePayout(toWithdrawal(r))).state !== 'approved') done++;
+    for (const r of open) done += await this.backoff.run(r.id, now, async () => ((await this.settlePayout(toWithdrawal(r))).state !== 'approved' ? 1 : 0));
+    this.backoff.report();
     return done;
   }
 
