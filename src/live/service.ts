@@ -146,7 +146,6 @@ export class LiveService implements LivePort {
   private readonly now: () => Date;
   private readonly onError: (err: unknown) => void;
   private readonly chatLimit = new ChatRateLimit();
-  /** Sessions whose pins changed and are to be broadcast (coalesced, read after the change commits). */
   /** Sessions with a pins broadcast scheduled, and the uncommitted transactions it waits for. */
   private readonly pinBroadcasts = new Map<string, Set<string>>();
   private readonly rowLocks: boolean;
@@ -248,7 +247,11 @@ export class LiveService implements LivePort {
     for (let i = 0; i < kept.length; i += SESSIONS_PER_PIN_LOOKUP) {
       const ids = kept.slice(i, i + SESSIONS_PER_PIN_LOOKUP).map((r) => r.id);
       const rows = await this.db.selectFrom('live_pin').selectAll().where('session_id', 'in', ids).where('unpinned_at', 'is', null).orderBy('seq').execute();
-      for (const p of await this.pinViews(this.db, rows)) pins.set(p.sessionId, [...(pins.get(p.sessionId) ?? []), p]);
+      for (const p of await this.pinViews(this.db, rows)) {
+        const list = pins.get(p.sessionId);
+        if (list) list.push(p);
+        else pins.set(p.sessionId, [p]);
+      }
     }
     return { items: kept.map((r) => toSession(r, pins.get(r.id) ?? [], this.hub.viewers(r.id))), nextCursor: more ? encodeCursor(Number(kept[kept.length - 1]!.seq)) : null };
   }
@@ -348,10 +351,10 @@ export class LiveService implements LivePort {
   private async publishPins(sessionId: string, xids: Set<string>): Promise<void> {
     const giveUpAt = Date.now() + PIN_COMMIT_WAIT_MS;
     for (;;) {
-      for (const x of [...xids]) {
-        const r = await sql<{ s: string | null }>`select txid_status(${x}::bigint) as s`.execute(this.db);
-        if (r.rows[0]?.s !== 'in progress') xids.delete(x);
-      }
+      // One query for all of them: those still open stay in the set.
+      const asked = [...xids];
+      const open = asked.length === 0 ? new Set<string>() : new Set((await sql<{ x: string }>`select x from unnest(${asked}::text[]) as x where txid_status(x::bigint) = 'in progress'`.execute(this.db)).rows.map((r) => r.x));
+      for (const x of asked) if (!open.has(x)) xids.delete(x);
       // Checked and removed in one turn of the event loop: a claim arriving later schedules its own broadcast.
       if (xids.size === 0 || Date.now() >= giveUpAt) {
         this.pinBroadcasts.delete(sessionId);
@@ -494,7 +497,6 @@ export class LiveService implements LivePort {
     return rows.reverse().map((r) => messageView(r, moderator));
   }
 
-  /** Whether `actor` moderates this session (its merchant's staff, admins). */
   /** Whether the actor moderates this session (admins, the merchant's staff); 404 for an unknown session. */
   async isModerator(actor: Actor | null, sessionId: string): Promise<boolean> {
     const s = await this.db.selectFrom('live_session').select('merchant_id').where('id', '=', sessionId).executeTakeFirst();
